@@ -1,0 +1,76 @@
+package org.rnnlab.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.rnnlab.eval.LmEvalJob;
+import org.rnnlab.model.ModelFile;
+import org.rnnlab.model.ModelKind;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code rnnlab eval}: evaluates a trained model on a split of its dataset. */
+@Command(name = "eval", mixinStandardHelpOptions = true,
+        description = "Evaluate a model: perplexity for a language model, accuracy/precision/recall/F1/AUC for a sentiment model.")
+final class EvalCommand implements Callable<Integer> {
+
+    @Option(names = "--model", required = true, paramLabel = "FILE", description = "Model file (best.zip, checkpoint.zip).")
+    Path model;
+
+    @Option(names = "--split", defaultValue = "test", paramLabel = "valid|test",
+            description = "Split to evaluate (default: ${DEFAULT-VALUE}).")
+    String split;
+
+    @Option(names = "--data", paramLabel = "DIR", description = "Dataset folder or file, instead of the managed datasets.")
+    Path data;
+
+    @Option(names = "--batch-size", paramLabel = "N",
+            description = "Language models: evaluation batch size (default 1 with 1 step: the TensorFlow tutorial's eval_config).")
+    Integer batchSize;
+
+    @Option(names = "--num-steps", paramLabel = "N", description = "Language models: window length (default: 1 for batch 1, else the training num_steps).")
+    Integer numSteps;
+
+    @Option(names = "--json", description = "Print one JSON object.")
+    boolean json;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!split.equals("valid") && !split.equals("test") && !split.equals("train")) {
+            throw new org.rnnlab.UserInputException("--split: expected valid or test (got '" + split + "')");
+        }
+        ModelFile.Loaded loaded = ModelFile.read(model, false);
+        PrintWriter out = spec.commandLine().getOut();
+        if (loaded.kind() == ModelKind.LM) {
+            LmEvalJob.Result r = LmEvalJob.run(loaded, model, split, data, batchSize, numSteps, Datasets::locate);
+            if (json) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("model", model.toString());
+                m.put("split", split);
+                m.put("perplexity", r.figures().perplexity());
+                m.put("mean_cross_entropy", r.figures().meanCrossEntropy());
+                m.put("words", r.figures().words());
+                m.put("seconds", r.figures().seconds());
+                m.put("batch_size", r.batchSize());
+                m.put("num_steps", r.numSteps());
+                out.println(new ObjectMapper().writeValueAsString(m));
+            } else {
+                out.printf(Locale.ROOT, "%s perplexity: %.2f%nmean cross-entropy: %.4f nats/word%nwords: %d%ntime: %.1f s (batch %d, %d steps)%n",
+                        split, r.figures().perplexity(), r.figures().meanCrossEntropy(), r.figures().words(),
+                        r.figures().seconds(), r.batchSize(), r.numSteps());
+            }
+        } else {
+            throw new org.rnnlab.UserInputException(model + ": sentiment evaluation is not available in this build yet");
+        }
+        out.flush();
+        return Main.EXIT_OK;
+    }
+}

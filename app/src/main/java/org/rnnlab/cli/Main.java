@@ -1,0 +1,116 @@
+package org.rnnlab.cli;
+
+import org.rnnlab.UserInputException;
+import picocli.AutoComplete;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintWriter;
+import java.util.List;
+
+/**
+ * The {@code rnnlab} command: parses the command line and dispatches to a subcommand.
+ *
+ * <p>Exit codes: 0 success, 2 usage or input error (one line on standard error), 1 internal error.
+ * Nothing here touches ND4J, so {@code --help} and {@code --version} answer without loading native code.
+ */
+@Command(name = "rnnlab",
+        mixinStandardHelpOptions = true,
+        versionProvider = BuildInfoVersionProvider.class,
+        description = "Train, evaluate and sample recurrent networks: PTB language models and IMDB sentiment classifiers on DL4J.",
+        subcommands = {
+                TrainCommand.class,
+                EvalCommand.class,
+                SampleCommand.class,
+                AutoComplete.GenerateCompletion.class
+        })
+public final class Main implements Runnable {
+
+    public static final int EXIT_OK = 0;
+    public static final int EXIT_INTERNAL = 1;
+    public static final int EXIT_USAGE = 2;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = {"-v", "--verbose"}, scope = CommandLine.ScopeType.INHERIT,
+            description = "Show library logging (ND4J, DL4J) and debug messages.")
+    boolean verbose;
+
+    @Option(names = {"-q", "--quiet"}, scope = CommandLine.ScopeType.INHERIT,
+            description = "Print only results and errors: no progress bars or informational lines.")
+    boolean quiet;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "Missing subcommand");
+    }
+
+    public static void main(String[] args) {
+        // Logging must be configured before any class touches Log4j, so the level flags are read
+        // here, ahead of picocli (which parses them again for --help and validation).
+        ConsoleLogging.configureFromArgs(args);
+        System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs rnnlab with the given arguments and streams; returns the exit code. Used by tests. */
+    public static int execute(String[] args, PrintWriter out, PrintWriter err) {
+        CommandLine cl = commandLine();
+        cl.setOut(out);
+        cl.setErr(err);
+        return cl.execute(args);
+    }
+
+    /** The configured picocli command line, with rnnlab's error handling installed. */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler(Main::handleExecutionException);
+        cl.setParameterExceptionHandler(Main::handleParameterException);
+        cl.getSubcommands().get("generate-completion").getCommandSpec().usageMessage().hidden(true);
+        return cl;
+    }
+
+    private static int handleParameterException(CommandLine.ParameterException ex, String[] args) {
+        CommandLine cl = ex.getCommandLine();
+        PrintWriter err = cl.getErr();
+        err.println("rnnlab: error: " + firstLine(ex.getMessage()));
+        err.println("Try '" + cl.getCommandSpec().qualifiedName() + " --help' for more information.");
+        return EXIT_USAGE;
+    }
+
+    private static int handleExecutionException(Exception ex, CommandLine cl, CommandLine.ParseResult parseResult) {
+        PrintWriter err = cl.getErr();
+        UserInputException userError = findUserError(ex);
+        if (userError != null) {
+            err.println("rnnlab: error: " + firstLine(userError.getMessage()));
+            return EXIT_USAGE;
+        }
+        org.apache.logging.log4j.LogManager.getLogger(Main.class).error("Internal error", ex);
+        err.println("rnnlab: internal error: " + ex + " (full stack trace in the log)");
+        if (!ConsoleLogging.isVerbose()) {
+            err.println("Run again with --verbose to see the stack trace on the console.");
+        } else {
+            ex.printStackTrace(err);
+        }
+        return EXIT_INTERNAL;
+    }
+
+    /** A user mistake may reach us wrapped by a library (a listener, a thread pool): unwrap it. */
+    private static UserInputException findUserError(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof UserInputException u) {
+                return u;
+            }
+        }
+        return null;
+    }
+
+    private static String firstLine(String message) {
+        if (message == null) {
+            return "(no message)";
+        }
+        List<String> lines = message.lines().toList();
+        return lines.isEmpty() ? message : lines.get(0);
+    }
+}

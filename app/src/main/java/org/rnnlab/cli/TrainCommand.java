@@ -1,0 +1,66 @@
+package org.rnnlab.cli;
+
+import org.rnnlab.train.LmTrainer;
+import org.rnnlab.train.TrainJob;
+import org.rnnlab.train.TrainOutcome;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code rnnlab train}: trains a model from a config file, or resumes a run. */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = {"Train a model from a YAML config (task: lm or sentiment).",
+                "Writes the resolved config, the log, metrics.csv, checkpoint.zip and best.zip into the run directory."})
+final class TrainCommand implements Callable<Integer> {
+
+    @Option(names = "--config", paramLabel = "FILE", description = "Config file, for example configs/ptb-small.yaml.")
+    Path config;
+
+    @Option(names = "--data", paramLabel = "DIR", description = "Dataset folder or file, instead of the managed datasets.")
+    Path data;
+
+    @Option(names = "--run-dir", paramLabel = "DIR", description = "Run directory (default: runs/NAME-TIMESTAMP).")
+    Path runDir;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a config value, e.g. --set train.epochs=2 (repeatable).")
+    List<String> overrides = new ArrayList<>();
+
+    @Option(names = "--resume", arity = "0..1", paramLabel = "RUN_DIR", fallbackValue = "",
+            description = "Continue the run in RUN_DIR (or in --run-dir) from its last checkpoint.")
+    String resume;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        boolean resuming = resume != null;
+        Path dir = resuming && !resume.isEmpty() ? Path.of(resume) : runDir;
+        TrainOutcome outcome = TrainJob.run(
+                new TrainJob.Options(config, overrides, data, dir, resuming, ConsoleLogging.isQuiet()),
+                Datasets::locate,
+                run -> ConsoleLogging.attachRunLog(run.path()));
+        PrintWriter out = spec.commandLine().getOut();
+        if (outcome instanceof LmTrainer.Result r) {
+            for (LmTrainer.EpochMetrics m : r.epochs()) {
+                out.printf(Locale.ROOT, "epoch %d: train perplexity %.2f, valid perplexity %.2f, %.0f words/s, %.1f s%n",
+                        m.epoch(), m.trainPerplexity(), m.validPerplexity(), m.wordsPerSecond(), m.seconds());
+            }
+            if (r.interrupted()) {
+                out.printf("stopped (%s); resume with: rnnlab train --resume %s%n", r.stopReason(), r.run().path());
+            }
+            if (r.bestEpoch() > 0) {
+                out.printf(Locale.ROOT, "best valid perplexity %.2f (epoch %d): %s%n", r.bestValidPerplexity(),
+                        r.bestEpoch(), r.run().best());
+            }
+        }
+        out.flush();
+        return Main.EXIT_OK;
+    }
+}

@@ -1,0 +1,98 @@
+package org.rnnlab.config;
+
+import com.fasterxml.jackson.annotation.JsonTypeName;
+
+import java.util.List;
+import java.util.Set;
+
+import static org.rnnlab.config.Require.*;
+
+/**
+ * Configuration of a word-level language model run (Zaremba et al. 2014 / the TensorFlow PTB
+ * tutorial): data, network and training schedule. Missing keys take the tutorial's "small" values.
+ */
+@JsonTypeName("lm")
+public record LmConfig(String name, Long seed, Data data, Model model, Train train) implements RunConfig {
+
+    public LmConfig {
+        name = orDefault(name, "lm");
+        seed = orDefault(seed, 1234L);
+        data = orDefault(data, new Data(null, null, null, null, null));
+        model = orDefault(model, new Model(null, null, null, null, null, null));
+        train = orDefault(train, new Train(null, null, null, null, null, null, null, null, null, null));
+    }
+
+    @Override
+    public LmConfig withName(String newName) {
+        return new LmConfig(newName, seed, data, model, train);
+    }
+
+    /**
+     * Where the text comes from. {@code dataset} is a dataset of the manifest ({@code ptb}) or the
+     * prefix of a user corpus ({@code NAME.train.txt}, ...); {@code path} a folder or a single text
+     * file (split by {@code split} ratios); {@code vocab_size} caps the vocabulary (rarer words become
+     * {@code <unk>}); {@code train_words} truncates the training text for short runs (0 = all).
+     */
+    public record Data(String dataset, String path, Integer vocabSize, List<Double> split, Long trainWords) {
+        public Data {
+            dataset = orDefault(dataset, "ptb");
+            vocabSize = atLeast("data.vocab_size", orDefault(vocabSize, 10000), 3);
+            split = orDefault(split, List.of(0.9, 0.05, 0.05));
+            if (split.size() != 3 || split.stream().anyMatch(r -> r == null || !(r > 0))
+                    || Math.abs(split.stream().mapToDouble(Double::doubleValue).sum() - 1.0) > 1e-6) {
+                throw new ConfigValueException("data.split",
+                        "must be three positive ratios (train, valid, test) that add up to 1 (got " + split + ")");
+            }
+            trainWords = atLeast("data.train_words", orDefault(trainWords, 0L), 0);
+        }
+    }
+
+    /**
+     * The network: embedding, {@code layers} stacked recurrent layers of {@code cell} ({@code lstm} or
+     * {@code gru}), softmax over the vocabulary. {@code keep_prob} is the dropout keep probability on
+     * non-recurrent connections; weights start uniform in ±{@code init_scale}.
+     */
+    public record Model(String cell, Integer layers, Integer hiddenSize, Integer embeddingSize, Double keepProb,
+                        Double initScale) {
+        public static final Set<String> CELLS = Set.of("lstm", "gru");
+
+        public Model {
+            cell = oneOf("model.cell", orDefault(cell, "lstm"), CELLS);
+            layers = atLeast("model.layers", orDefault(layers, 2), 1);
+            hiddenSize = atLeast("model.hidden_size", orDefault(hiddenSize, 200), 1);
+            embeddingSize = atLeast("model.embedding_size", orDefault(embeddingSize, hiddenSize), 1);
+            keepProb = inRange("model.keep_prob", orDefault(keepProb, 1.0), 0.0, 1.0);
+            initScale = positive("model.init_scale", orDefault(initScale, 0.1));
+        }
+    }
+
+    /**
+     * The schedule: plain SGD at {@code learning_rate}, kept for {@code max_epoch} epochs and then
+     * multiplied by {@code lr_decay} each epoch; gradients clipped to global L2 norm
+     * {@code max_grad_norm} (0 = no clipping); truncated BPTT over {@code num_steps} with the state
+     * carried between windows. {@code eval_batch_size} is used for validation after each epoch;
+     * {@code time_limit_minutes} stops training at the next window after that time (0 = no limit);
+     * {@code threads} sets ND4J's OpenMP threads (0 = the launcher's choice).
+     */
+    public record Train(Integer batchSize, Integer numSteps, Integer epochs, Double learningRate, Integer maxEpoch,
+                        Double lrDecay, Double maxGradNorm, Integer evalBatchSize, Double timeLimitMinutes,
+                        Integer logEvery) {
+        public Train {
+            batchSize = atLeast("train.batch_size", orDefault(batchSize, 20), 1);
+            numSteps = atLeast("train.num_steps", orDefault(numSteps, 20), 1);
+            epochs = atLeast("train.epochs", orDefault(epochs, 13), 1);
+            learningRate = positive("train.learning_rate", orDefault(learningRate, 1.0));
+            maxEpoch = atLeast("train.max_epoch", orDefault(maxEpoch, 4), 1);
+            lrDecay = inRange("train.lr_decay", orDefault(lrDecay, 0.5), 0.0, 1.0);
+            maxGradNorm = nonNegative("train.max_grad_norm", orDefault(maxGradNorm, 5.0));
+            evalBatchSize = atLeast("train.eval_batch_size", orDefault(evalBatchSize, batchSize), 1);
+            timeLimitMinutes = nonNegative("train.time_limit_minutes", orDefault(timeLimitMinutes, 0.0));
+            logEvery = atLeast("train.log_every", orDefault(logEvery, 0), 0);
+        }
+
+        /** Learning rate for a 1-based epoch: constant for {@code max_epoch} epochs, then decayed. */
+        public double learningRateForEpoch(int epoch) {
+            return learningRate * Math.pow(lrDecay, Math.max(epoch - maxEpoch, 0));
+        }
+    }
+}

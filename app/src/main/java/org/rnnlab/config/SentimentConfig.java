@@ -1,0 +1,90 @@
+package org.rnnlab.config;
+
+import com.fasterxml.jackson.annotation.JsonTypeName;
+
+import java.util.Set;
+
+import static org.rnnlab.config.Require.*;
+
+/**
+ * Configuration of a sentiment classifier run on IMDB-style reviews: tokenizer and padding, the
+ * recurrent network, and the Adam schedule with early stopping. Missing keys take the Keras IMDB
+ * tutorial's values.
+ */
+@JsonTypeName("sentiment")
+public record SentimentConfig(String name, Long seed, Data data, Model model, Train train) implements RunConfig {
+
+    public SentimentConfig {
+        name = orDefault(name, "sentiment");
+        seed = orDefault(seed, 22L);
+        data = orDefault(data, new Data(null, null, null, null, null, null, null));
+        model = orDefault(model, new Model(null, null, null, null, null, null, null, null));
+        train = orDefault(train, new Train(null, null, null, null, null, null, null));
+    }
+
+    @Override
+    public SentimentConfig withName(String newName) {
+        return new SentimentConfig(newName, seed, data, model, train);
+    }
+
+    /**
+     * The reviews: {@code vocab_size} most frequent training words kept, reviews cut or padded to
+     * {@code max_len} tokens on the {@code truncating}/{@code padding} side ({@code pre} or
+     * {@code post}, Keras' names), {@code valid_fraction} of the training set held out.
+     */
+    public record Data(String dataset, String path, Integer vocabSize, Integer maxLen, String padding,
+                       String truncating, Double validFraction) {
+        public static final Set<String> SIDES = Set.of("pre", "post");
+
+        public Data {
+            dataset = orDefault(dataset, "imdb");
+            vocabSize = atLeast("data.vocab_size", orDefault(vocabSize, 10000), 3);
+            maxLen = atLeast("data.max_len", orDefault(maxLen, 80), 1);
+            padding = oneOf("data.padding", orDefault(padding, "pre"), SIDES);
+            truncating = oneOf("data.truncating", orDefault(truncating, "pre"), SIDES);
+            validFraction = inRangeLowerClosed("data.valid_fraction", orDefault(validFraction, 0.1), 0.0, 0.9);
+        }
+    }
+
+    /**
+     * The network: embedding of {@code embedding_size}, {@code layers} recurrent layers of
+     * {@code cell} with {@code hidden_size} units (wrapped in DL4J's {@code Bidirectional} when
+     * {@code bidirectional}), pooling over time ({@code last}, {@code max}, {@code mean}, masked),
+     * dropout, and a {@code softmax} (2 classes) or {@code sigmoid} (1 unit) output.
+     */
+    public record Model(String cell, Integer layers, Integer hiddenSize, Integer embeddingSize, Boolean bidirectional,
+                        String pooling, Double dropout, String output) {
+        public static final Set<String> CELLS = Set.of("rnn", "lstm", "gru");
+        public static final Set<String> POOLINGS = Set.of("last", "max", "mean");
+        public static final Set<String> OUTPUTS = Set.of("softmax", "sigmoid");
+
+        public Model {
+            cell = oneOf("model.cell", orDefault(cell, "rnn"), CELLS);
+            layers = atLeast("model.layers", orDefault(layers, 2), 1);
+            hiddenSize = atLeast("model.hidden_size", orDefault(hiddenSize, 64), 1);
+            embeddingSize = atLeast("model.embedding_size", orDefault(embeddingSize, 100), 1);
+            bidirectional = orDefault(bidirectional, false);
+            pooling = oneOf("model.pooling", orDefault(pooling, "last"), POOLINGS);
+            dropout = inRangeLowerClosed("model.dropout", orDefault(dropout, 0.5), 0.0, 1.0);
+            output = oneOf("model.output", orDefault(output, "softmax"), OUTPUTS);
+        }
+    }
+
+    /**
+     * Adam at {@code learning_rate} with optional {@code l2} weight decay and gradient clipping to
+     * global norm {@code clip_norm} (0 = none); early stopping after {@code patience} epochs without a
+     * better validation accuracy (0 = never stop early).
+     */
+    public record Train(Integer batchSize, Integer epochs, Double learningRate, Double l2, Double clipNorm,
+                        Integer patience, Double timeLimitMinutes) {
+        public Train {
+            batchSize = atLeast("train.batch_size", orDefault(batchSize, 128), 1);
+            epochs = atLeast("train.epochs", orDefault(epochs, 4), 1);
+            learningRate = positive("train.learning_rate", orDefault(learningRate, 1e-3));
+            l2 = nonNegative("train.l2", orDefault(l2, 0.0));
+            clipNorm = nonNegative("train.clip_norm", orDefault(clipNorm, 0.0));
+            patience = atLeast("train.patience", orDefault(patience, 0), 0);
+            timeLimitMinutes = nonNegative("train.time_limit_minutes", orDefault(timeLimitMinutes, 0.0));
+        }
+    }
+}

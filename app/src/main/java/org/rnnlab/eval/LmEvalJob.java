@@ -1,0 +1,39 @@
+package org.rnnlab.eval;
+
+import org.rnnlab.UserInputException;
+import org.rnnlab.config.LmConfig;
+import org.rnnlab.data.lm.LmCorpus;
+import org.rnnlab.data.lm.LmCorpusSource;
+import org.rnnlab.model.ModelFile;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * The {@code eval} command's work for a language model: reads the requested split of the model's
+ * corpus (or of {@code --data}), encodes it with the model's own vocabulary and measures perplexity.
+ * Batch 1 with 1 step reproduces the TensorFlow tutorial's {@code eval_config} exactly.
+ */
+public final class LmEvalJob {
+
+    private LmEvalJob() {
+    }
+
+    /** The evaluation and what it was run on. */
+    public record Result(Path model, String split, int batchSize, int numSteps, LmEvaluator.Result figures) {
+    }
+
+    public static Result run(ModelFile.Loaded model, Path modelPath, String split, Path dataDir, Integer batchSize,
+                             Integer numSteps, Function<String, Path> datasets) {
+        LmConfig cfg = (LmConfig) model.config();
+        int b = batchSize != null ? batchSize : 1;
+        int n = numSteps != null ? numSteps : (b == 1 ? 1 : cfg.train().numSteps());
+        if (b < 1 || n < 1) {
+            throw new UserInputException("--batch-size and --num-steps must be at least 1 (got " + b + ", " + n + ")");
+        }
+        List<String> lines = LmCorpusSource.readSplits(cfg.data(), dataDir, datasets).split(split);
+        int[] stream = LmCorpus.encode(lines, model.vocabulary());
+        return new Result(modelPath, split, b, n, LmEvaluator.evaluate(model.network(), stream, b, n));
+    }
+}

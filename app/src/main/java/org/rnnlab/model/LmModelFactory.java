@@ -1,0 +1,87 @@
+package org.rnnlab.model;
+
+import org.deeplearning4j.nn.conf.BackpropType;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.RNNFormat;
+import org.deeplearning4j.nn.conf.WorkspaceMode;
+import org.deeplearning4j.nn.conf.distribution.UniformDistribution;
+import org.deeplearning4j.nn.conf.layers.EmbeddingSequenceLayer;
+import org.deeplearning4j.nn.conf.layers.LSTM;
+import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.nn.conf.layers.RnnOutputLayer;
+import org.deeplearning4j.nn.weights.WeightInitDistribution;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.learning.config.Sgd;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+import org.rnnlab.config.LmConfig;
+
+/**
+ * Builds the language model of Zaremba et al. 2014 as a DL4J {@link MultiLayerConfiguration}:
+ * word embedding, stacked recurrent layers, softmax over the vocabulary, with dropout on the
+ * non-recurrent connections only (DL4J applies a layer's dropout to its input, so each recurrent
+ * layer and the output layer carry it) and truncated BPTT over {@code num_steps}.
+ */
+public final class LmModelFactory {
+
+    private LmModelFactory() {
+    }
+
+    public static MultiLayerConfiguration build(LmConfig config, int vocabSize) {
+        LmConfig.Model m = config.model();
+        LmConfig.Train t = config.train();
+        double s = m.initScale();
+        NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder()
+                .seed(config.seed())
+                .dataType(DataType.FLOAT)
+                .updater(new Sgd(t.learningRate()))
+                .weightInit(new WeightInitDistribution(new UniformDistribution(-s, s)))
+                .biasInit(0.0)
+                .trainingWorkspaceMode(WorkspaceMode.ENABLED)
+                .inferenceWorkspaceMode(WorkspaceMode.ENABLED)
+                .list();
+        int layer = 0;
+        list.layer(layer++, new EmbeddingSequenceLayer.Builder()
+                .nIn(vocabSize).nOut(m.embeddingSize())
+                .inputLength(t.numSteps())
+                .outputDataFormat(RNNFormat.NCW)
+                .build());
+        int nIn = m.embeddingSize();
+        for (int i = 0; i < m.layers(); i++) {
+            list.layer(layer++, recurrent(m, nIn));
+            nIn = m.hiddenSize();
+        }
+        RnnOutputLayer.Builder out = new RnnOutputLayer.Builder(LossFunctions.LossFunction.SPARSE_MCXENT)
+                .nIn(nIn).nOut(vocabSize)
+                .activation(Activation.SOFTMAX)
+                .dataFormat(RNNFormat.NCW);
+        if (m.keepProb() < 1.0) {
+            out.dropOut(m.keepProb());
+        }
+        list.layer(layer, out.build());
+        return list.backpropType(BackpropType.TruncatedBPTT)
+                .tBPTTForwardLength(t.numSteps())
+                .tBPTTBackwardLength(t.numSteps())
+                .build();
+    }
+
+    private static Layer recurrent(LmConfig.Model m, int nIn) {
+        return switch (m.cell()) {
+            case "lstm" -> {
+                LSTM.Builder b = new LSTM.Builder()
+                        .nIn(nIn).nOut(m.hiddenSize())
+                        .activation(Activation.TANH)
+                        .gateActivationFunction(Activation.SIGMOID)
+                        // The tutorial's forget_bias is 0; DL4J's default of 1 would change the model.
+                        .forgetGateBiasInit(0.0)
+                        .dataFormat(RNNFormat.NCW);
+                if (m.keepProb() < 1.0) {
+                    b.dropOut(m.keepProb());
+                }
+                yield b.build();
+            }
+            default -> throw new IllegalArgumentException("Unsupported cell for the language model: " + m.cell());
+        };
+    }
+}

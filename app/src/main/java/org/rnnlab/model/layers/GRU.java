@@ -1,0 +1,253 @@
+package org.rnnlab.model.layers;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.Map;
+import java.util.Objects;
+
+import org.deeplearning4j.nn.api.ParamInitializer;
+import org.deeplearning4j.nn.api.layers.LayerConstraint;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.BaseRecurrentLayer;
+import org.deeplearning4j.nn.conf.layers.LayerValidation;
+import org.deeplearning4j.nn.conf.memory.LayerMemoryReport;
+import org.deeplearning4j.nn.conf.memory.MemoryReport;
+import org.deeplearning4j.optimize.api.TrainingListener;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.activations.impl.ActivationRReLU;
+import org.nd4j.linalg.activations.impl.ActivationSigmoid;
+import org.nd4j.linalg.activations.impl.ActivationSoftmax;
+import org.nd4j.linalg.activations.impl.ActivationTanH;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Configuration of a gated recurrent unit (GRU) layer for DL4J 1.0.0-M2.1, which has no GRU of its own.
+ * Use it like DL4J's {@code LSTM}:
+ * <pre>{@code
+ * .layer(new GRU.Builder().nIn(100).nOut(200)
+ *         .activation(Activation.TANH).gateActivationFunction(Activation.SIGMOID)
+ *         .weightInit(WeightInit.XAVIER).dropOut(0.8).dataFormat(RNNFormat.NCW).build())
+ * }</pre>
+ * It also works inside DL4J's {@code Bidirectional} and {@code LastTimeStep} wrappers, with truncated BPTT,
+ * {@code rnnTimeStep} and per-time-step feature masks. The implementation is {@link GRULayer}.
+ *
+ * <h2>Equations</h2>
+ * This is the cuDNN / PyTorch ({@code torch.nn.GRU}) / Keras {@code reset_after=true} variant, in which the reset
+ * gate multiplies the <em>result</em> of the recurrent matrix product. It is a documented choice: the original
+ * formulation of Cho et al. (2014) applies the reset gate to the previous state <em>before</em> the product,
+ * {@code n = act(x W_n + b_n + (r ⊙ h) W'_n)}. The variant here lets all three recurrent products of a time step be
+ * computed by a single {@code h · RW} product, and makes weights exchangeable with cuDNN/PyTorch models.
+ * With input {@code x} (row vector, size nIn), previous state {@code h} (size nOut), gate activation {@code σ}
+ * (default sigmoid) and activation {@code act} (default tanh):
+ * <pre>
+ *   r  = σ(x W_r + b_r + h W'_r + b'_r)            reset gate
+ *   z  = σ(x W_z + b_z + h W'_z + b'_z)            update gate
+ *   n  = act(x W_n + b_n + r ⊙ (h W'_n + b'_n))    candidate state
+ *   h' = (1 − z) ⊙ n + z ⊙ h                       new state, which is also the layer's output
+ * </pre>
+ * With a feature mask {@code m} (shape [minibatch, timeSteps], normally 0/1), a step computes
+ * {@code h' = m·GRU(x, h) + (1 − m)·h} and outputs {@code m·h'}: a masked step outputs 0 and carries the state
+ * through unchanged, so the final state of a padded sequence is the state at its last unmasked step.
+ *
+ * <h2>Parameters (see {@link GRUParamInitializer})</h2>
+ * <ul>
+ *   <li>{@code "W"}: input weights, shape [nIn, 3·nOut], column blocks in gate order [W_r | W_z | W_n].</li>
+ *   <li>{@code "RW"}: recurrent weights, shape [nOut, 3·nOut], column blocks [W'_r | W'_z | W'_n].</li>
+ *   <li>{@code "b"}: biases, shape [1, 6·nOut] = [b_r | b_z | b_n | b'_r | b'_z | b'_n]: the input-side biases,
+ *       then the recurrent-side biases (PyTorch's {@code bias_ih} then {@code bias_hh}). The recurrent-side
+ *       {@code b'_n} is needed because it sits inside the reset-gate product; {@code b_r, b'_r} and
+ *       {@code b_z, b'_z} only act through their sums, as in cuDNN and PyTorch.</li>
+ * </ul>
+ *
+ * <h2>Defaults and restrictions</h2>
+ * The builder sets the activation to tanh, so a network-wide {@code .activation(...)} does not change a GRU unless
+ * it is set on the GRU builder itself. Both activation functions must be deterministic and element-wise: softmax and
+ * RReLU are rejected when the layer is instantiated, because the backward pass evaluates the derivatives of all time
+ * steps together.
+ */
+public class GRU extends BaseRecurrentLayer {
+
+    private static final long serialVersionUID = 1L;
+
+    private IActivation gateActivationFn = new ActivationSigmoid();
+
+    /** For JSON deserialisation only. */
+    private GRU() {
+    }
+
+    protected GRU(Builder builder) {
+        super(builder);
+        this.gateActivationFn = builder.gateActivationFn;
+        initializeConstraints(builder);
+    }
+
+    @Override
+    protected void initializeConstraints(org.deeplearning4j.nn.conf.layers.Layer.Builder<?> builder) {
+        super.initializeConstraints(builder);
+        Builder b = (Builder) builder;
+        addConstraints(b.getRecurrentConstraints(), GRUParamInitializer.RECURRENT_WEIGHT_KEY);
+        addConstraints(b.getInputWeightConstraints(), GRUParamInitializer.INPUT_WEIGHT_KEY);
+    }
+
+    private void addConstraints(java.util.List<LayerConstraint> toAdd, String paramKey) {
+        if (toAdd == null) {
+            return;
+        }
+        if (constraints == null) {
+            constraints = new ArrayList<>();
+        }
+        for (LayerConstraint c : toAdd) {
+            LayerConstraint c2 = c.clone();
+            c2.setParams(Collections.singleton(paramKey));
+            constraints.add(c2);
+        }
+    }
+
+    @Override
+    public org.deeplearning4j.nn.api.Layer instantiate(NeuralNetConfiguration conf,
+                                                       Collection<TrainingListener> trainingListeners, int layerIndex,
+                                                       INDArray layerParamsView, boolean initializeParams,
+                                                       DataType networkDataType) {
+        LayerValidation.assertNInNOutSet("GRU", getLayerName(), layerIndex, getNIn(), getNOut());
+        validateActivation("activation", getActivationFn());
+        validateActivation("gate activation", gateActivationFn);
+
+        GRULayer ret = new GRULayer(conf, networkDataType);
+        ret.setListeners(trainingListeners);
+        ret.setIndex(layerIndex);
+        ret.setParamsViewArray(layerParamsView);
+        Map<String, INDArray> paramTable = initializer().init(conf, layerParamsView, initializeParams);
+        ret.setParamTable(paramTable);
+        ret.setConf(conf);
+        return ret;
+    }
+
+    private void validateActivation(String what, IActivation fn) {
+        if (fn == null) {
+            throw new IllegalStateException("GRU layer \"" + getLayerName() + "\": " + what + " function is not set");
+        }
+        if (fn instanceof ActivationSoftmax || fn instanceof ActivationRReLU) {
+            throw new IllegalArgumentException("GRU layer \"" + getLayerName() + "\": " + what + " " + fn
+                    + " is not supported; it must be a deterministic element-wise function");
+        }
+    }
+
+    @Override
+    public ParamInitializer initializer() {
+        return GRUParamInitializer.getInstance();
+    }
+
+    /**
+     * Memory use, in array elements. Inference keeps per example and time step the input copy (nIn), the input and
+     * recurrent gate products (3·nOut each), the states (nOut) and the output (nOut). Training adds, per example and
+     * time step: the same forward buffers kept for backprop, the backward work arrays (12·nOut: epsilon copy,
+     * 5 precomputed factor blocks, a difference buffer, 5 gradient blocks), the input-gradient copy (nIn), plus pre-activations (3·nOut)
+     * when an activation other than sigmoid/tanh is used. GRULayer caches its forward buffers in the activations
+     * workspace whatever the cache mode, so the cache-mode memory is reported as 0 and included in training memory.
+     */
+    @Override
+    public LayerMemoryReport getMemoryReport(InputType inputType) {
+        InputType.InputTypeRecurrent itr = (InputType.InputTypeRecurrent) inputType;
+        long t = itr.getTimeSeriesLength();
+        if (t <= 0) {
+            t = 1;
+        }
+        long n = getNOut();
+        long in = getNIn();
+        InputType outputType = getOutputType(-1, inputType);
+
+        long numParams = initializer().numParams(this);
+        long updaterStateSize = getIUpdater() == null ? 0 : getIUpdater().stateSize(numParams);
+
+        boolean generic = !(getActivationFn() instanceof ActivationTanH || getActivationFn() instanceof ActivationSigmoid)
+                || !(gateActivationFn instanceof ActivationTanH || gateActivationFn instanceof ActivationSigmoid);
+        long fwdPerEx = t * (in + 3 * n + 3 * n + n + n) + n + (generic ? 3 * n * t : 0);
+        long bwdPerEx = t * (12 * n + in);
+        long dropoutPerEx = getIDropout() != null ? t * in : 0;
+        long trainPerEx = fwdPerEx + bwdPerEx + dropoutPerEx;
+
+        return new LayerMemoryReport.Builder(getLayerName(), GRU.class, inputType, outputType)
+                .standardMemory(numParams, updaterStateSize)
+                .workingMemory(0, fwdPerEx, MemoryReport.CACHE_MODE_ALL_ZEROS, MemoryReport.cacheModeMapFor(trainPerEx))
+                .cacheMemory(MemoryReport.CACHE_MODE_ALL_ZEROS, MemoryReport.CACHE_MODE_ALL_ZEROS)
+                .build();
+    }
+
+    public IActivation getGateActivationFn() {
+        return gateActivationFn;
+    }
+
+    public void setGateActivationFn(IActivation gateActivationFn) {
+        this.gateActivationFn = gateActivationFn;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (o == this) {
+            return true;
+        }
+        if (!(o instanceof GRU)) {
+            return false;
+        }
+        GRU other = (GRU) o;
+        if (!other.canEqual(this) || !super.equals(o)) {
+            return false;
+        }
+        return Objects.equals(gateActivationFn, other.gateActivationFn);
+    }
+
+    @Override
+    protected boolean canEqual(Object other) {
+        return other instanceof GRU;
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * super.hashCode() + Objects.hashCode(gateActivationFn);
+    }
+
+    @Override
+    public String toString() {
+        return "GRU(super=" + super.toString() + ", gateActivationFn=" + gateActivationFn + ")";
+    }
+
+    /** Builder for {@link GRU}; the activation defaults to tanh and the gate activation to sigmoid. */
+    public static class Builder extends BaseRecurrentLayer.Builder<Builder> {
+
+        private IActivation gateActivationFn = new ActivationSigmoid();
+
+        public Builder() {
+            this.activationFn = new ActivationTanH();
+        }
+
+        /** Activation of the reset and update gates; it should map into [0, 1] (sigmoid, hard sigmoid). */
+        public Builder gateActivationFunction(String gateActivationFn) {
+            return gateActivationFunction(Activation.fromString(gateActivationFn));
+        }
+
+        /** Activation of the reset and update gates; it should map into [0, 1] (sigmoid, hard sigmoid). */
+        public Builder gateActivationFunction(Activation gateActivationFn) {
+            return gateActivationFunction(gateActivationFn.getActivationFunction());
+        }
+
+        /** Activation of the reset and update gates; it should map into [0, 1] (sigmoid, hard sigmoid). */
+        public Builder gateActivationFunction(IActivation gateActivationFn) {
+            this.gateActivationFn = gateActivationFn;
+            return this;
+        }
+
+        public IActivation getGateActivationFn() {
+            return gateActivationFn;
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public GRU build() {
+            return new GRU(this);
+        }
+    }
+}

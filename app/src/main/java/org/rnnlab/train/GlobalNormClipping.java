@@ -1,0 +1,50 @@
+package org.rnnlab.train;
+
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.optimize.api.BaseTrainingListener;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Clips gradients by their global L2 norm, as TensorFlow's {@code clip_by_global_norm}: when the
+ * norm of all gradients together exceeds {@code maxNorm}, every gradient is scaled by
+ * {@code maxNorm / norm}. DL4J only clips per layer or per element, which changes the direction of
+ * the update; this keeps it. Runs after the gradient is computed and before the updater sees it.
+ */
+public final class GlobalNormClipping extends BaseTrainingListener {
+
+    private final double maxNorm;
+    private double lastNorm = Double.NaN;
+
+    public GlobalNormClipping(double maxNorm) {
+        if (!(maxNorm > 0)) {
+            throw new IllegalArgumentException("maxNorm must be positive: " + maxNorm);
+        }
+        this.maxNorm = maxNorm;
+    }
+
+    @Override
+    public void onGradientCalculation(Model model) {
+        // The flattened gradient is a view over every layer's gradient, so scaling it in place
+        // scales what the updater will read. At this point DL4J's gradient is still summed over the
+        // minibatch (its updater divides by the batch size later), so the bound is scaled alike to
+        // clip the gradient of the mean loss, as TensorFlow does.
+        MultiLayerNetwork net = (MultiLayerNetwork) model;
+        double batch = Math.max(net.batchSize(), 1);
+        lastNorm = clip(net.getFlattenedGradients(), maxNorm * batch) / batch;
+    }
+
+    /** Scales {@code gradient} in place to norm at most {@code maxNorm}; returns the norm before clipping. */
+    public static double clip(INDArray gradient, double maxNorm) {
+        double norm = gradient.norm2Number().doubleValue();
+        if (norm > maxNorm) {
+            gradient.muli(maxNorm / norm);
+        }
+        return norm;
+    }
+
+    /** Global norm of the last step's mean-loss gradient, before clipping. */
+    public double lastNorm() {
+        return lastNorm;
+    }
+}

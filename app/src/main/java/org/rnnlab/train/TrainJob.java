@@ -1,0 +1,83 @@
+package org.rnnlab.train;
+
+import org.rnnlab.UserInputException;
+import org.rnnlab.config.ConfigLoader;
+import org.rnnlab.config.LmConfig;
+import org.rnnlab.config.RunConfig;
+import org.rnnlab.config.SentimentConfig;
+import org.rnnlab.data.lm.LmCorpus;
+import org.rnnlab.data.lm.LmCorpusSource;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * The {@code train} command's work: resolves the config (file plus overrides, or the run folder's
+ * saved config when resuming), prepares the run folder and its log, loads the data and hands over
+ * to the task's trainer.
+ */
+public final class TrainJob {
+
+    private TrainJob() {
+    }
+
+    /**
+     * @param configFile the YAML config (required unless resuming)
+     * @param overrides  {@code key=value} overrides
+     * @param dataDir    {@code --data}, or null
+     * @param runDir     {@code --run-dir}, or null for {@code runs/NAME-TIME}
+     * @param resume     continue the run in {@code runDir}
+     */
+    public record Options(Path configFile, List<String> overrides, Path dataDir, Path runDir, boolean resume,
+                          boolean quiet) {
+    }
+
+    /**
+     * Runs training. {@code datasets} finds a managed dataset by name; {@code onRunDir} is called
+     * once the run folder exists (the CLI attaches the run log there).
+     */
+    public static TrainOutcome run(Options o, Function<String, Path> datasets, Consumer<RunDirectory> onRunDir) {
+        RunDirectory run;
+        RunConfig config;
+        if (o.resume()) {
+            if (o.runDir() == null) {
+                throw new UserInputException("--resume: name the run directory to continue (--resume RUN_DIR)");
+            }
+            run = RunDirectory.existing(o.runDir());
+            Path saved = run.path().resolve(RunDirectory.CONFIG);
+            config = ConfigLoader.load(saved, o.overrides());
+            if (o.configFile() != null) {
+                RunConfig given = ConfigLoader.load(o.configFile(), o.overrides()).withName(config.name());
+                if (!ConfigLoader.toYaml(given).equals(ConfigLoader.toYaml(config))) {
+                    throw new UserInputException(o.configFile() + ": differs from the config of the run being resumed ("
+                            + saved + "); resume without --config, and change values with --set");
+                }
+            }
+            run.writeAtomically(RunDirectory.CONFIG, ConfigLoader.toYaml(config));
+        } else {
+            if (o.configFile() == null) {
+                throw new UserInputException("--config: a config file is required (for example configs/ptb-small.yaml)");
+            }
+            List<String> overrides = new java.util.ArrayList<>(o.overrides());
+            if (o.dataDir() != null) {
+                // Recorded in the run's config so that --resume, eval and sample find the same data.
+                overrides.add("data.path=" + o.dataDir().toAbsolutePath().normalize());
+            }
+            config = ConfigLoader.load(o.configFile(), overrides);
+            run = RunDirectory.create(o.runDir(), config);
+        }
+        onRunDir.accept(run);
+        if (config instanceof LmConfig lm) {
+            LmCorpus corpus = LmCorpusSource.load(lm.data(), o.dataDir(), datasets);
+            try (StopRequest stop = StopRequest.onInterrupt()) {
+                return LmTrainer.train(new LmTrainer.Request(lm, corpus, run, o.resume(), o.quiet(), stop));
+            }
+        }
+        if (config instanceof SentimentConfig) {
+            throw new UserInputException("task: sentiment training is not available in this build yet");
+        }
+        throw new IllegalStateException("Unknown config type " + config.getClass());
+    }
+}

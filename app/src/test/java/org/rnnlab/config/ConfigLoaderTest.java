@@ -1,0 +1,133 @@
+package org.rnnlab.config;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.rnnlab.UserInputException;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class ConfigLoaderTest {
+
+    @TempDir
+    Path dir;
+
+    private Path write(String name, String yaml) throws IOException {
+        Path p = dir.resolve(name);
+        Files.writeString(p, yaml);
+        return p;
+    }
+
+    private static String error(Runnable r) {
+        UserInputException e = assertThrows(UserInputException.class, r::run);
+        assertFalse(e.getMessage().contains("\n"), "error must be one line: " + e.getMessage());
+        return e.getMessage();
+    }
+
+    @Test
+    void shippedConfigsLoadWithTheTutorialValues() {
+        Path configs = Path.of("..", "configs");
+        LmConfig small = (LmConfig) ConfigLoader.load(configs.resolve("ptb-small.yaml"), List.of());
+        assertEquals("ptb-small", small.name());
+        assertEquals(2, small.model().layers());
+        assertEquals(200, small.model().hiddenSize());
+        assertEquals(20, small.train().numSteps());
+        assertEquals(13, small.train().epochs());
+        assertEquals(1.0, small.model().keepProb());
+        assertEquals(5.0, small.train().maxGradNorm());
+        LmConfig medium = (LmConfig) ConfigLoader.load(configs.resolve("ptb-medium.yaml"), List.of());
+        assertEquals(650, medium.model().hiddenSize());
+        assertEquals(35, medium.train().numSteps());
+        assertEquals(39, medium.train().epochs());
+        assertEquals(0.5, medium.model().keepProb());
+        assertEquals(0.8, medium.train().lrDecay());
+        LmConfig large = (LmConfig) ConfigLoader.load(configs.resolve("ptb-large.yaml"), List.of());
+        assertEquals(1500, large.model().hiddenSize());
+        assertEquals(55, large.train().epochs());
+        assertEquals(10.0, large.train().maxGradNorm());
+        assertEquals(1 / 1.15, large.train().lrDecay(), 1e-9);
+    }
+
+    @Test
+    void learningRateScheduleDecaysAfterMaxEpoch() {
+        LmConfig.Train t = new LmConfig.Train(null, null, null, 1.0, 4, 0.5, null, null, null, null);
+        assertEquals(1.0, t.learningRateForEpoch(1));
+        assertEquals(1.0, t.learningRateForEpoch(4));
+        assertEquals(0.5, t.learningRateForEpoch(5));
+        assertEquals(0.125, t.learningRateForEpoch(7));
+    }
+
+    @Test
+    void overridesReachNestedKeysAndKeepTypes() throws IOException {
+        Path f = write("c.yaml", "task: lm\ntrain:\n  epochs: 3\n");
+        LmConfig c = (LmConfig) ConfigLoader.load(f, List.of("train.epochs=7", "model.cell=lstm", "model.keep_prob=0.5", "seed=9"));
+        assertEquals(7, c.train().epochs());
+        assertEquals(0.5, c.model().keepProb());
+        assertEquals(9L, c.seed());
+        assertEquals("c", c.name(), "name defaults to the file name");
+    }
+
+    @Test
+    void unknownKeyNamesFileAndKey() throws IOException {
+        Path f = write("bad.yaml", "task: lm\nmodel:\n  hidden_sise: 200\n");
+        String msg = error(() -> ConfigLoader.load(f, List.of()));
+        assertTrue(msg.startsWith(f.toString()), msg);
+        assertTrue(msg.contains("model.hidden_sise"), msg);
+        assertTrue(msg.contains("unknown key"), msg);
+        assertTrue(msg.contains("hidden_size"), "lists the known keys: " + msg);
+    }
+
+    @Test
+    void wrongTypeNamesKeyAndExpectedType() throws IOException {
+        Path f = write("bad.yaml", "task: lm\ntrain:\n  batch_size: twenty\n");
+        String msg = error(() -> ConfigLoader.load(f, List.of()));
+        assertTrue(msg.contains("train.batch_size"), msg);
+        assertTrue(msg.contains("integer"), msg);
+    }
+
+    @Test
+    void outOfRangeValueNamesKeyAndRange() throws IOException {
+        Path f = write("bad.yaml", "task: lm\nmodel:\n  keep_prob: 1.5\n");
+        String msg = error(() -> ConfigLoader.load(f, List.of()));
+        assertTrue(msg.contains(f.toString()) && msg.contains("model.keep_prob") && msg.contains("1.5"), msg);
+        String msg2 = error(() -> ConfigLoader.load(f, List.of("model.keep_prob=0.5", "train.batch_size=0")));
+        assertTrue(msg2.contains("train.batch_size") && msg2.contains("at least 1"), msg2);
+    }
+
+    @Test
+    void badChoiceAndMissingTask() throws IOException {
+        Path f = write("bad.yaml", "task: lm\nmodel:\n  cell: transformer\n");
+        assertTrue(error(() -> ConfigLoader.load(f, List.of())).contains("model.cell: must be one of gru, lstm"));
+        Path g = write("notask.yaml", "model:\n  cell: lstm\n");
+        assertTrue(error(() -> ConfigLoader.load(g, List.of())).contains("task: must be one of lm, sentiment"));
+        Path h = write("badtask.yaml", "task: vision\n");
+        assertTrue(error(() -> ConfigLoader.load(h, List.of())).contains("'vision'"));
+    }
+
+    @Test
+    void malformedYamlMissingFileAndBadOverride() throws IOException {
+        Path f = write("broken.yaml", "task: lm\nmodel: [unclosed\n");
+        assertTrue(error(() -> ConfigLoader.load(f, List.of())).contains("not valid YAML"));
+        assertTrue(error(() -> ConfigLoader.load(dir.resolve("none.yaml"), List.of())).contains("not found"));
+        Path ok = write("ok.yaml", "task: lm\n");
+        assertTrue(error(() -> ConfigLoader.load(ok, List.of("noequals"))).contains("expected key=value"));
+        assertTrue(error(() -> ConfigLoader.load(ok, List.of("train.epochs.x=1"))).contains("train.epochs"));
+        Path withEpochs = write("ep.yaml", "task: lm\ntrain:\n  epochs: 3\n");
+        assertTrue(error(() -> ConfigLoader.load(withEpochs, List.of("train.epochs.x=1"))).contains("--set train.epochs.x=1"));
+    }
+
+    @Test
+    void resolvedYamlRoundTrips() throws IOException {
+        Path f = write("rt.yaml", "task: sentiment\nmodel:\n  cell: lstm\n  bidirectional: true\n");
+        RunConfig c = ConfigLoader.load(f, List.of("data.max_len=400"));
+        String yaml = ConfigLoader.toYaml(c);
+        assertTrue(yaml.startsWith("task: sentiment"), yaml);
+        RunConfig back = ConfigLoader.parse(yaml, "round-trip");
+        assertEquals(c, back);
+        assertEquals(400, ((SentimentConfig) back).data().maxLen());
+    }
+}

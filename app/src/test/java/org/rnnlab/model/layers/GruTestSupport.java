@@ -1,0 +1,94 @@
+package org.rnnlab.model.layers;
+
+import java.util.Map;
+import java.util.Random;
+
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/** Small helpers shared by the GRU tests: deterministic data, masks, parameter randomisation. */
+final class GruTestSupport {
+
+    private GruTestSupport() {
+    }
+
+    /** Uniform random values in [-scale, scale], reproducible from the seed. */
+    static INDArray uniform(long seed, double scale, long... shape) {
+        Random rnd = new Random(seed);
+        INDArray a = Nd4j.create(DataType.DOUBLE, shape);
+        long len = a.length();
+        for (long i = 0; i < len; i++) {
+            a.putScalar(i, (2 * rnd.nextDouble() - 1) * scale);
+        }
+        return a;
+    }
+
+    /** One-hot labels [mb, nClasses, T] (NCW). */
+    static INDArray oneHotNcw(long seed, int mb, int nClasses, int t) {
+        Random rnd = new Random(seed);
+        INDArray l = Nd4j.zeros(DataType.DOUBLE, mb, nClasses, t);
+        for (int i = 0; i < mb; i++) {
+            for (int j = 0; j < t; j++) {
+                l.putScalar(i, rnd.nextInt(nClasses), j, 1.0);
+            }
+        }
+        return l;
+    }
+
+    /** One-hot labels [mb, nClasses]. */
+    static INDArray oneHot2d(long seed, int mb, int nClasses) {
+        Random rnd = new Random(seed);
+        INDArray l = Nd4j.zeros(DataType.DOUBLE, mb, nClasses);
+        for (int i = 0; i < mb; i++) {
+            l.putScalar(i, rnd.nextInt(nClasses), 1.0);
+        }
+        return l;
+    }
+
+    /** Mask [mb, T] from rows of 0/1. */
+    static INDArray mask(int[][] rows) {
+        INDArray m = Nd4j.zeros(DataType.DOUBLE, rows.length, rows[0].length);
+        for (int i = 0; i < rows.length; i++) {
+            for (int j = 0; j < rows[i].length; j++) {
+                m.putScalar(i, j, rows[i][j]);
+            }
+        }
+        return m;
+    }
+
+    /**
+     * Replaces the parameters of every GRU (also inside wrappers) by random values, biases included: default bias
+     * init is 0, and zero biases would leave the bias gradients' interaction with the reset gate untested.
+     */
+    static void randomiseGruParams(MultiLayerNetwork net, long seed) {
+        long s = seed;
+        for (int i = 0; i < net.getnLayers(); i++) {
+            if (!net.getLayerWiseConfigurations().getConf(i).getLayer().toString().contains("GRU(")) {
+                continue;
+            }
+            // Keys are W, RW, b, or the same with Bidirectional's f/b prefix: biases are the keys ending in "b".
+            for (Map.Entry<String, INDArray> e : net.getLayer(i).paramTable().entrySet()) {
+                INDArray p = e.getValue();
+                p.assign(uniform(s++, e.getKey().endsWith("b") ? 0.5 : 0.8, p.shape()));
+            }
+        }
+    }
+
+    /** Softmax cross-entropy score as MultiLayerNetwork computes it: summed over steps and examples, divided by mb. */
+    static double mcxent(INDArray probs, INDArray labels) {
+        return -labels.mul(Transforms.log(probs, true)).sumNumber().doubleValue() / probs.size(0);
+    }
+
+    static LayerWorkspaceMgr noWs() {
+        return LayerWorkspaceMgr.noWorkspaces();
+    }
+
+    static GRULayer gruLayer(Layer l) {
+        return (GRULayer) l;
+    }
+}
