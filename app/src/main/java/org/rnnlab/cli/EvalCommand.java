@@ -2,6 +2,8 @@ package org.rnnlab.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.rnnlab.eval.LmEvalJob;
+import org.rnnlab.eval.SentimentEvalJob;
+import org.rnnlab.eval.SentimentEvaluator;
 import org.rnnlab.model.ModelFile;
 import org.rnnlab.model.ModelKind;
 import picocli.CommandLine.Command;
@@ -30,10 +32,11 @@ final class EvalCommand implements Callable<Integer> {
     Path data;
 
     @Option(names = "--batch-size", paramLabel = "N",
-            description = "Language models: evaluation batch size (default 1 with 1 step: the TensorFlow tutorial's eval_config).")
+            description = "Language models: evaluation batch size (default 1: the TensorFlow tutorial's eval_config, every word of the split);"
+                    + " sentiment models: reviews per network call (default 256).")
     Integer batchSize;
 
-    @Option(names = "--num-steps", paramLabel = "N", description = "Language models: window length (default: 1 for batch 1, else the training num_steps).")
+    @Option(names = "--num-steps", paramLabel = "N", description = "Language models: window length; with batch 1 it changes speed, not the result (default: 50 for batch 1, else the training num_steps).")
     Integer numSteps;
 
     @Option(names = "--json", description = "Print one JSON object.")
@@ -68,9 +71,36 @@ final class EvalCommand implements Callable<Integer> {
                         r.figures().seconds(), r.batchSize(), r.numSteps());
             }
         } else {
-            throw new org.rnnlab.UserInputException(model + ": sentiment evaluation is not available in this build yet");
+            printSentiment(out, SentimentEvalJob.run(loaded, model, split, data, batchSize, Datasets::locate));
         }
         out.flush();
         return Main.EXIT_OK;
+    }
+
+    private void printSentiment(PrintWriter out, SentimentEvalJob.Result r) throws Exception {
+        SentimentEvaluator.Result f = r.figures();
+        long[][] c = f.confusion();
+        if (json) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("model", model.toString());
+            m.put("split", split);
+            m.put("reviews", f.reviews());
+            m.put("accuracy", f.accuracy());
+            m.put("precision", f.precision());
+            m.put("recall", f.recall());
+            m.put("f1", f.f1());
+            m.put("roc_auc", f.auc());
+            m.put("log_loss", f.logLoss());
+            m.put("confusion", Map.of("true_neg", c[0][0], "false_pos", c[0][1], "false_neg", c[1][0], "true_pos", c[1][1]));
+            m.put("seconds", f.seconds());
+            m.put("batch_size", r.batchSize());
+            out.println(new ObjectMapper().writeValueAsString(m));
+        } else {
+            out.printf(Locale.ROOT, "%s accuracy: %.2f%% (%,d reviews)%nprecision: %.4f%nrecall: %.4f%nF1: %.4f%n"
+                            + "ROC AUC: %.4f%nlog loss: %.4f%nconfusion matrix (rows actual, columns predicted):%n"
+                            + "             neg      pos%n  neg  %8d %8d%n  pos  %8d %8d%ntime: %.1f s%n",
+                    split, 100 * f.accuracy(), f.reviews(), f.precision(), f.recall(), f.f1(), f.auc(), f.logLoss(),
+                    c[0][0], c[0][1], c[1][0], c[1][1], f.seconds());
+        }
     }
 }

@@ -23,6 +23,9 @@ import java.util.List;
                 TrainCommand.class,
                 EvalCommand.class,
                 SampleCommand.class,
+                PredictCommand.class,
+                BenchCommand.class,
+                DatasetsCommand.class,
                 AutoComplete.GenerateCompletion.class
         })
 public final class Main implements Runnable {

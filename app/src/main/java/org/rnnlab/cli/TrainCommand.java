@@ -1,6 +1,7 @@
 package org.rnnlab.cli;
 
 import org.rnnlab.train.LmTrainer;
+import org.rnnlab.train.SentimentTrainer;
 import org.rnnlab.train.TrainJob;
 import org.rnnlab.train.TrainOutcome;
 import picocli.CommandLine.Command;
@@ -60,7 +61,29 @@ final class TrainCommand implements Callable<Integer> {
                         r.bestEpoch(), r.run().best());
             }
         }
+        if (outcome instanceof SentimentTrainer.Result r) {
+            printSentiment(out, r);
+        }
         out.flush();
         return Main.EXIT_OK;
+    }
+
+    private static void printSentiment(PrintWriter out, SentimentTrainer.Result r) {
+        for (SentimentTrainer.EpochMetrics m : r.epochs()) {
+            out.printf(Locale.ROOT, "epoch %d: train loss %.4f, valid loss %.4f, valid accuracy %.2f%%, %.0f reviews/s, %.1f s%n",
+                    m.epoch(), m.trainLoss(), m.validLoss(), 100 * m.validAccuracy(), m.reviewsPerSecond(), m.seconds());
+        }
+        if (r.interrupted()) {
+            out.printf("stopped (%s); resume with: rnnlab train --resume %s%n", r.stopReason(), r.run().path());
+        } else if (r.stopReason() != null) {
+            out.printf("stopped: %s%n", r.stopReason());
+        }
+        if (r.bestEpoch() > 0 && Double.isFinite(r.bestValidAccuracy())) {
+            out.printf(Locale.ROOT, "best valid accuracy %.2f%% (epoch %d): %s%n", 100 * r.bestValidAccuracy(),
+                    r.bestEpoch(), r.run().best());
+        } else if (r.bestEpoch() > 0) {
+            out.printf("no validation split; model of the last epoch (%d): %s%n", r.bestEpoch(), r.run().best());
+        }
+        out.printf(Locale.ROOT, "training time: %.1f s%n", r.trainingSeconds());
     }
 }

@@ -17,9 +17,13 @@ public record SentimentConfig(String name, Long seed, Data data, Model model, Tr
     public SentimentConfig {
         name = orDefault(name, "sentiment");
         seed = orDefault(seed, 22L);
-        data = orDefault(data, new Data(null, null, null, null, null, null, null));
-        model = orDefault(model, new Model(null, null, null, null, null, null, null, null));
+        data = orDefault(data, new Data(null, null, null, null, null, null, null, null));
+        model = orDefault(model, new Model(null, null, null, null, null, null, null, null, null));
         train = orDefault(train, new Train(null, null, null, null, null, null, null));
+        if (train.patience() > 0 && data.validFraction() == 0.0) {
+            throw new ConfigValueException("train.patience",
+                    "early stopping needs a validation split: set data.valid_fraction above 0 or patience to 0");
+        }
     }
 
     @Override
@@ -28,16 +32,19 @@ public record SentimentConfig(String name, Long seed, Data data, Model model, Tr
     }
 
     /**
-     * The reviews: {@code vocab_size} most frequent training words kept, reviews cut or padded to
-     * {@code max_len} tokens on the {@code truncating}/{@code padding} side ({@code pre} or
-     * {@code post}, Keras' names), {@code valid_fraction} of the training set held out.
+     * The reviews: {@code vocab_size} most frequent training words kept (counting the padding and
+     * out-of-vocabulary entries, as Keras' {@code TextVectorization(max_tokens)}), text lower-cased
+     * unless {@code lowercase} is false, reviews cut or padded to {@code max_len} tokens on the
+     * {@code truncating}/{@code padding} side ({@code pre} or {@code post}, Keras' names),
+     * {@code valid_fraction} of the training set held out.
      */
     public record Data(String dataset, String path, Integer vocabSize, Integer maxLen, String padding,
-                       String truncating, Double validFraction) {
+                       String truncating, Double validFraction, Boolean lowercase) {
         public static final Set<String> SIDES = Set.of("pre", "post");
 
         public Data {
             dataset = orDefault(dataset, "imdb");
+            lowercase = orDefault(lowercase, true);
             vocabSize = atLeast("data.vocab_size", orDefault(vocabSize, 10000), 3);
             maxLen = atLeast("data.max_len", orDefault(maxLen, 80), 1);
             padding = oneOf("data.padding", orDefault(padding, "pre"), SIDES);
@@ -51,9 +58,16 @@ public record SentimentConfig(String name, Long seed, Data data, Model model, Tr
      * {@code cell} with {@code hidden_size} units (wrapped in DL4J's {@code Bidirectional} when
      * {@code bidirectional}), pooling over time ({@code last}, {@code max}, {@code mean}, masked),
      * dropout, and a {@code softmax} (2 classes) or {@code sigmoid} (1 unit) output.
+     *
+     * <p>Both dropout keys are Keras drop rates (the fraction dropped): {@code input_dropout} is the
+     * {@code dropout=} argument of a Keras recurrent layer (each recurrent layer's input, one mask per
+     * review shared by all its time steps), {@code dropout} a Keras {@code Dropout} layer between the
+     * pooling and the output. {@code pooling} defaults to {@code last}, or {@code max} with
+     * {@code bidirectional}, where {@code last} is refused: at a review's last word the backward
+     * direction has read only that word.
      */
     public record Model(String cell, Integer layers, Integer hiddenSize, Integer embeddingSize, Boolean bidirectional,
-                        String pooling, Double dropout, String output) {
+                        String pooling, Double inputDropout, Double dropout, String output) {
         public static final Set<String> CELLS = Set.of("rnn", "lstm", "gru");
         public static final Set<String> POOLINGS = Set.of("last", "max", "mean");
         public static final Set<String> OUTPUTS = Set.of("softmax", "sigmoid");
@@ -64,9 +78,15 @@ public record SentimentConfig(String name, Long seed, Data data, Model model, Tr
             hiddenSize = atLeast("model.hidden_size", orDefault(hiddenSize, 64), 1);
             embeddingSize = atLeast("model.embedding_size", orDefault(embeddingSize, 100), 1);
             bidirectional = orDefault(bidirectional, false);
-            pooling = oneOf("model.pooling", orDefault(pooling, "last"), POOLINGS);
-            dropout = inRangeLowerClosed("model.dropout", orDefault(dropout, 0.5), 0.0, 1.0);
-            output = oneOf("model.output", orDefault(output, "softmax"), OUTPUTS);
+            // Unset, pooling follows the direction: the last step for one direction, max with two (see above).
+            pooling = oneOf("model.pooling", orDefault(pooling, bidirectional ? "max" : "last"), POOLINGS);
+            inputDropout = inRangeLowerClosed("model.input_dropout", orDefault(inputDropout, 0.5), 0.0, 1.0);
+            dropout = inRangeLowerClosed("model.dropout", orDefault(dropout, 0.0), 0.0, 1.0);
+            output = oneOf("model.output", orDefault(output, "sigmoid"), OUTPUTS);
+            if (bidirectional && pooling.equals("last")) {
+                throw new ConfigValueException("model.pooling", "last is not available with bidirectional: true"
+                        + " (the backward direction would have read only the last word); use max or mean");
+            }
         }
     }
 

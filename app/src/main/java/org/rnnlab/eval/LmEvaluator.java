@@ -1,13 +1,20 @@
 package org.rnnlab.eval;
 
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.rnnlab.data.lm.TokenWindows;
 
 /**
  * Measures a language model's perplexity on a word stream, carrying the recurrent state through the
  * whole stream (as the TensorFlow tutorial's evaluation does). Perplexity is exp of the mean
  * per-word cross-entropy over every target word that the windows cover.
+ *
+ * <p>With batch size 1 the stream is one row, and windows of any length give exactly what the
+ * tutorial's one-word-at-a-time {@code eval_config} gives (the state is carried either way); a last,
+ * shorter window then scores the words the full windows leave over, so every one of the split's
+ * {@code n - 1} predictions counts. Larger batches drop the remainder of each row, as the tutorial does.
  */
 public final class LmEvaluator {
 
@@ -37,6 +44,19 @@ public final class LmEvaluator {
                         totalNll -= Math.log(Math.max(p, 1e-30));
                         words++;
                     }
+                }
+            }
+            int tail = batchSize == 1 ? stream.length - 1 - windows.numWindows() * numSteps : 0;
+            if (tail > 0) {
+                int first = windows.numWindows() * numSteps;
+                float[] f = new float[tail];
+                for (int t = 0; t < tail; t++) {
+                    f[t] = stream[first + t];
+                }
+                INDArray probs = net.rnnTimeStep(Nd4j.create(f, new long[] {1, 1, tail}, DataType.FLOAT));
+                for (int t = 0; t < tail; t++) {
+                    totalNll -= Math.log(Math.max(probs.getDouble(0, stream[first + t + 1], t), 1e-30));
+                    words++;
                 }
             }
         } finally {

@@ -13,7 +13,6 @@ import org.rnnlab.data.lm.TokenWindows;
 import org.rnnlab.data.lm.WordTokenizer;
 import org.rnnlab.eval.LmEvaluator;
 import org.rnnlab.model.LmModelFactory;
-import org.rnnlab.model.ModelFile;
 import org.rnnlab.model.ModelKind;
 import org.rnnlab.text.Vocabulary;
 
@@ -23,8 +22,6 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -44,7 +41,6 @@ import java.util.Map;
 public final class LmTrainer {
 
     private static final Logger LOG = LogManager.getLogger(LmTrainer.class);
-    private static final String STATE = "state.json";
     private static final String RNN_STATE = "rnn-state.bin";
     static final String METRICS_HEADER = "epoch,learning_rate,train_perplexity,valid_perplexity,words_per_second,epoch_seconds,grad_norm_mean";
 
@@ -74,9 +70,9 @@ public final class LmTrainer {
         TrainingState state;
         Map<Integer, Map<String, INDArray>> carriedState = null;
         if (req.resume()) {
-            ModelFile.Loaded ckpt = ModelFile.read(req.run().checkpoint(), ModelKind.LM, "train --resume", true);
+            Checkpoints.Restored ckpt = Checkpoints.restore(req.run(), ModelKind.LM);
             net = ckpt.network();
-            state = TrainingState.fromJson(ckpt.extras().get(STATE));
+            state = ckpt.state();
             if (ckpt.extras().containsKey(RNN_STATE)) {
                 carriedState = readRnnState(ckpt.extras().get(RNN_STATE));
             }
@@ -99,10 +95,7 @@ public final class LmTrainer {
         TbpttStep step = new TbpttStep(net);
         TokenWindows windows = new TokenWindows(req.corpus().train(), t.batchSize(), t.numSteps());
         List<EpochMetrics> history = new ArrayList<>();
-        long deadline = t.timeLimitMinutes() > 0
-                ? System.nanoTime() + (long) (t.timeLimitMinutes() * 60e9) : Long.MAX_VALUE;
-        double elapsedBefore = state.elapsedSeconds();
-        long runStart = System.nanoTime();
+        RunClock clock = new RunClock(state.elapsedSeconds(), t.timeLimitMinutes());
 
         for (int epoch = state.epoch(); epoch <= t.epochs(); epoch++) {
             double lr = t.learningRateForEpoch(epoch);
@@ -121,18 +114,11 @@ public final class LmTrainer {
             try (EpochProgress progress = new EpochProgress("epoch " + epoch + "/" + t.epochs(), windows.numWindows(),
                     firstStep, req.quiet())) {
                 for (long k = firstStep; k < windows.numWindows(); k++) {
-                    // Seeding per step makes dropout masks a function of the position, so a resumed run
-                    // draws exactly the masks the uninterrupted run would have drawn.
-                    Nd4j.getRandom().setSeed(cfg.seed() * 1_000_003L + state.iteration());
+                    StepSeed.apply(cfg.seed(), state.iteration());
                     double score = step.fit(windows.features((int) k), windows.labels((int) k));
                     state = new TrainingState(epoch, k + 1, state.iteration() + 1, lr, state.bestMetric(),
                             state.bestEpoch(), state.elapsedSeconds());
-                    if (!Double.isFinite(score)) {
-                        throw new UserInputException(String.format(Locale.ROOT,
-                                "training diverged: loss is %s at epoch %d, step %d; the last good checkpoint is %s"
-                                        + " (lower train.learning_rate or set train.max_grad_norm, then train again or --resume)",
-                                score, epoch, k + 1, req.run().checkpoint()));
-                    }
+                    Divergence.check(score, epoch, k + 1, req.run().checkpoint(), "train.max_grad_norm");
                     costs += score;
                     steps++;
                     if (clipping != null) {
@@ -147,7 +133,7 @@ public final class LmTrainer {
                                 epoch, k + 1, windows.numWindows(), Math.exp(costs / (steps * t.numSteps())),
                                 steps * t.numSteps() * t.batchSize() / Math.max(secs, 1e-9)));
                     }
-                    if (req.stop().isRequested() || System.nanoTime() > deadline) {
+                    if (req.stop().isRequested() || clock.timeUp()) {
                         stopped = k + 1 < windows.numWindows();
                         reason = req.stop().isRequested() ? "interrupted" : "time limit reached";
                         if (stopped) {
@@ -157,7 +143,7 @@ public final class LmTrainer {
                 }
             }
             double epochSeconds = (System.nanoTime() - epochStart) / 1e9;
-            double elapsed = elapsedBefore + (System.nanoTime() - runStart) / 1e9;
+            double elapsed = clock.elapsedSeconds();
             if (stopped) {
                 state = new TrainingState(state.epoch(), state.stepsDone(), state.iteration(), lr, state.bestMetric(),
                         state.bestEpoch(), elapsed);
@@ -177,14 +163,14 @@ public final class LmTrainer {
                     best ? valid.perplexity() : state.bestMetric(), best ? epoch : state.bestEpoch(), elapsed);
             saveCheckpoint(req, net, vocab, state, null);
             if (best) {
-                copyAtomically(req.run().checkpoint(), req.run().best());
+                Checkpoints.promoteToBest(req.run());
             }
             req.run().appendMetrics(METRICS_HEADER, String.format(Locale.ROOT, "%d,%.6g,%.4f,%.4f,%.1f,%.1f,%.4f",
                     epoch, lr, trainPpl, valid.perplexity(), wps, epochSeconds, steps == 0 ? 0 : normSum / steps));
             LOG.info(String.format(Locale.ROOT,
                     "Epoch %d/%d: lr %.4g | train ppl %.2f | valid ppl %.2f | %,.0f words/s | %.1f s%s",
                     epoch, t.epochs(), lr, trainPpl, valid.perplexity(), wps, epochSeconds, best ? " | best" : ""));
-            if (req.stop().isRequested() || System.nanoTime() > deadline) {
+            if (req.stop().isRequested() || clock.timeUp()) {
                 String why = req.stop().isRequested() ? "interrupted" : "time limit reached";
                 return new Result(req.run(), history, state.bestMetric(), state.bestEpoch(), epoch < t.epochs(), why);
             }
@@ -195,21 +181,10 @@ public final class LmTrainer {
     private static void saveCheckpoint(Request req, MultiLayerNetwork net, Vocabulary vocab, TrainingState state,
                                        byte[] rnnState) {
         Map<String, byte[]> extras = new HashMap<>();
-        extras.put(STATE, state.toJson());
         if (rnnState != null) {
             extras.put(RNN_STATE, rnnState);
         }
-        ModelFile.write(req.run().checkpoint(), net, ModelKind.LM, req.config(), vocab, WordTokenizer.UNK, extras, true);
-    }
-
-    private static void copyAtomically(java.nio.file.Path from, java.nio.file.Path to) {
-        java.nio.file.Path tmp = to.resolveSibling("." + to.getFileName() + ".tmp");
-        try {
-            Files.copy(from, tmp, StandardCopyOption.REPLACE_EXISTING);
-            Files.move(tmp, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot write " + to, e);
-        }
+        Checkpoints.save(req.run(), net, ModelKind.LM, req.config(), vocab, WordTokenizer.UNK, state, extras);
     }
 
     /**

@@ -7,6 +7,7 @@ import org.rnnlab.config.RunConfig;
 import org.rnnlab.config.SentimentConfig;
 import org.rnnlab.data.lm.LmCorpus;
 import org.rnnlab.data.lm.LmCorpusSource;
+import org.rnnlab.data.sentiment.SentimentDataSource;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -41,6 +42,7 @@ public final class TrainJob {
     public static TrainOutcome run(Options o, Function<String, Path> datasets, Consumer<RunDirectory> onRunDir) {
         RunDirectory run;
         RunConfig config;
+        SentimentDataSource.TrainingData sentimentData = null;
         if (o.resume()) {
             if (o.runDir() == null) {
                 throw new UserInputException("--resume: name the run directory to continue (--resume RUN_DIR)");
@@ -55,6 +57,9 @@ public final class TrainJob {
                             + saved + "); resume without --config, and change values with --set");
                 }
             }
+            if (config instanceof SentimentConfig s) {
+                sentimentData = loadSentimentData(s, o.dataDir(), datasets);
+            }
             run.writeAtomically(RunDirectory.CONFIG, ConfigLoader.toYaml(config));
         } else {
             if (o.configFile() == null) {
@@ -66,6 +71,10 @@ public final class TrainJob {
                 overrides.add("data.path=" + o.dataDir().toAbsolutePath().normalize());
             }
             config = ConfigLoader.load(o.configFile(), overrides);
+            if (config instanceof SentimentConfig s) {
+                // Read before the run folder exists, so a wrong dataset folder or review leaves nothing behind.
+                sentimentData = loadSentimentData(s, o.dataDir(), datasets);
+            }
             run = RunDirectory.create(o.runDir(), config);
         }
         onRunDir.accept(run);
@@ -75,9 +84,16 @@ public final class TrainJob {
                 return LmTrainer.train(new LmTrainer.Request(lm, corpus, run, o.resume(), o.quiet(), stop));
             }
         }
-        if (config instanceof SentimentConfig) {
-            throw new UserInputException("task: sentiment training is not available in this build yet");
+        if (config instanceof SentimentConfig s) {
+            try (StopRequest stop = StopRequest.onInterrupt()) {
+                return SentimentTrainer.train(new SentimentTrainer.Request(s, sentimentData, run, o.resume(), o.quiet(), stop));
+            }
         }
         throw new IllegalStateException("Unknown config type " + config.getClass());
+    }
+
+    private static SentimentDataSource.TrainingData loadSentimentData(SentimentConfig config, Path dataDir,
+                                                                      Function<String, Path> datasets) {
+        return SentimentDataSource.load(config, SentimentDataSource.locate(config.data(), dataDir, datasets).split("train"));
     }
 }

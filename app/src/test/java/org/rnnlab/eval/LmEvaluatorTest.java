@@ -69,12 +69,15 @@ class LmEvaluatorTest {
     }
 
     @Test
-    void batchOneStepOneCoversEveryWordOfTheSplit() {
+    void batchOneCoversEveryWordOfTheSplitWhateverTheWindow() {
         MultiLayerNetwork net = tinyModel();
         int[] s = stream(40);
-        LmEvaluator.Result r = LmEvaluator.evaluate(net, s, 1, 1);
-        assertEquals(39, r.words());
-        assertEquals(handMeanNll(net, s, 1, 1), r.meanCrossEntropy(), 1e-5);
+        LmEvaluator.Result oneStep = LmEvaluator.evaluate(net, s, 1, 1);
+        assertEquals(39, oneStep.words());
+        assertEquals(handMeanNll(net, s, 1, 1), oneStep.meanCrossEntropy(), 1e-5);
+        LmEvaluator.Result windows = LmEvaluator.evaluate(net, s, 1, 7); // 5 windows of 7 and a tail of 4
+        assertEquals(39, windows.words());
+        assertEquals(oneStep.meanCrossEntropy(), windows.meanCrossEntropy(), 1e-5);
     }
 
     @Test

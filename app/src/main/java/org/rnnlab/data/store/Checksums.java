@@ -10,7 +10,7 @@ import java.util.HexFormat;
 import java.util.regex.Pattern;
 
 /** SHA-256 helpers: the one checksum the manifest uses, always written as 64 lower-case hex digits. */
-public final class Checksums {
+final class Checksums {
 
     private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
 
@@ -18,7 +18,7 @@ public final class Checksums {
     }
 
     /** A fresh SHA-256 digest; every JVM must provide it, so its absence is a broken runtime. */
-    public static MessageDigest newSha256() {
+    static MessageDigest newSha256() {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
@@ -26,17 +26,17 @@ public final class Checksums {
         }
     }
 
-    public static String hex(MessageDigest digest) {
+    static String hex(MessageDigest digest) {
         return HexFormat.of().formatHex(digest.digest());
     }
 
-    public static String sha256(byte[] data) {
+    static String sha256(byte[] data) {
         MessageDigest d = newSha256();
         d.update(data);
         return hex(d);
     }
 
-    public static String sha256(Path file) throws IOException {
+    static String sha256(Path file) throws IOException {
         MessageDigest d = newSha256();
         byte[] buf = new byte[64 * 1024];
         try (InputStream in = Files.newInputStream(file)) {
@@ -47,7 +47,7 @@ public final class Checksums {
         return hex(d);
     }
 
-    public static boolean isSha256Hex(String s) {
+    static boolean isSha256Hex(String s) {
         return s != null && SHA256_HEX.matcher(s).matches();
     }
 }

@@ -50,7 +50,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *
  * <h2>Parameters (see {@link FusedLstmParamInitializer})</h2>
  * Exactly DL4J's {@code LSTMParamInitializer} layout, so parameter arrays copy one-to-one between the two layers:
- * {@code "W"} [nIn, 4·nOut], {@code "RW"} [nOut, 4·nOut], {@code "b"} [1, 4·nOut], column blocks in the order
+ * {@code "W"} [nIn, 4·nOut], {@code "RW"} [nOut, 4·nOut], {@code "b"} [4·nOut], column blocks in the order
  * a, f, o, g above (DL4J calls it "IFOG").
  *
  * <h2>Masks</h2>

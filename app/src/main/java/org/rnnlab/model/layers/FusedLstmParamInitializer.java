@@ -17,9 +17,9 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 /**
  * Parameter layout of a {@link FusedLstm} layer, identical to DL4J's {@code LSTMParamInitializer} so that parameters
  * (and whole flattened parameter vectors) copy one-to-one between {@code FusedLstm} and DL4J's {@code LSTM}:
- * {@code W} [nIn, 4·nOut], then {@code RW} [nOut, 4·nOut], then {@code b} [1, 4·nOut]. Both weight matrices are
- * column-major ('f') views of the flat vector, so each gate's column block is contiguous; the blocks are in the order
- * a (cell input), f (forget gate), o (output gate), g (input gate), see {@link FusedLstm}.
+ * {@code W} [nIn, 4·nOut], then {@code RW} [nOut, 4·nOut], then {@code b} [4·nOut] (rank 1, as there). Both weight
+ * matrices are column-major ('f') views of the flat vector, so each gate's column block is contiguous; the blocks are
+ * in the order a (cell input), f (forget gate), o (output gate), g (input gate), see {@link FusedLstm}.
  *
  * <p>Initialisation follows DL4J's LSTM too, including its choice of fans (fanIn = nOut and fanOut = nIn + nOut for
  * both weight matrices) and the order in which the random numbers are drawn ({@code W} then {@code RW}), so a network
@@ -103,7 +103,7 @@ public final class FusedLstmParamInitializer implements ParamInitializer {
             rwInit.init(fanIn, fanOut, new long[] {n, 4 * n}, 'f', flatView(paramsView, nIn * 4 * n, n * 4 * n));
             INDArray b = views.get(BIAS_KEY);
             b.assign(c.getBiasInit());
-            b.get(NDArrayIndex.interval(0, 0, true), NDArrayIndex.interval(n, 2 * n)).assign(c.getForgetGateBiasInit());
+            b.get(NDArrayIndex.interval(n, 2 * n)).assign(c.getForgetGateBiasInit());
         }
 
         conf.addVariable(INPUT_WEIGHT_KEY);
@@ -132,7 +132,8 @@ public final class FusedLstmParamInitializer implements ParamInitializer {
         Map<String, INDArray> out = new LinkedHashMap<>();
         out.put(INPUT_WEIGHT_KEY, flatView(flat, 0, wLen).reshape('f', nIn, 4 * n));
         out.put(RECURRENT_WEIGHT_KEY, flatView(flat, wLen, rwLen).reshape('f', n, 4 * n));
-        out.put(BIAS_KEY, flatView(flat, wLen + rwLen, 4 * n).reshape('c', 1, 4 * n));
+        // Rank 1, as in DL4J's LSTM (whose bias and bias gradient are [4·nOut] vectors).
+        out.put(BIAS_KEY, flatView(flat, wLen + rwLen, 4 * n));
         return Collections.synchronizedMap(out);
     }
 

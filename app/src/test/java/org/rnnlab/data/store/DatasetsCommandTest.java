@@ -92,6 +92,8 @@ class DatasetsCommandTest {
         assertEquals(2, run("datasets", "import", "ptb"));
         assertTrue(err.toString().contains("Missing required parameter: 'ARCHIVE'"), err.toString());
         assertEquals(2, run("datasets", "frobnicate"));
+        assertEquals(2, run("datasets"));
+        assertTrue(progressRequests.isEmpty(), "usage errors must not open the store");
     }
 
     @Test

@@ -176,6 +176,17 @@ class GRUGradientCheckTest {
     }
 
     @Test
+    void featureMaskWithoutLabelMask() {
+        // Loss at masked steps too: their zero outputs still receive gradient, which must not reach the state.
+        MultiLayerNetwork net = init(base().list()
+                .layer(gru(3, 4, RNNFormat.NCW).build())
+                .layer(rnnOut(4, 3, RNNFormat.NCW))
+                .build());
+        INDArray m = mask(new int[][] {{1, 1, 0, 1, 1}, {1, 1, 1, 0, 0}});
+        check("feature mask only", net, uniform(23, 1.0, 2, 3, 5), oneHotNcw(24, 2, 3, 5), m, null);
+    }
+
+    @Test
     void masksWithLeadingPaddingAndGaps() {
         MultiLayerNetwork net = init(base().list()
                 .layer(gru(3, 4, RNNFormat.NWC).build())
@@ -237,16 +248,16 @@ class GRUGradientCheckTest {
         // Dropout on the second GRU's input: layer 0's gradients are only right if dropout is applied in backprop
         // to the epsilon too. Resetting the seed before each pass makes every pass draw the same dropout mask.
         MultiLayerNetwork net = init(base().list()
-                .layer(gru(3, 4, RNNFormat.NCW).build())
-                .layer(gru(4, 3, RNNFormat.NCW).dropOut(0.6).build())
-                .layer(rnnOut(3, 3, RNNFormat.NCW))
+                .layer(gru(3, 4, RNNFormat.NWC).build())
+                .layer(gru(4, 3, RNNFormat.NWC).dropOut(0.6).build())
+                .layer(rnnOut(3, 3, RNNFormat.NWC))
                 .build());
         GradientCheckUtil.MLNConfig c = new GradientCheckUtil.MLNConfig().net(net)
-                .input(uniform(21, 1.0, 2, 3, 5)).labels(oneHotNcw(22, 2, 3, 5))
+                .input(uniform(21, 1.0, 2, 5, 3)).labels(oneHotNcw(22, 2, 3, 5).permute(0, 2, 1).dup())
                 .epsilon(EPS).maxRelError(MAX_REL_ERROR).minAbsoluteError(MIN_ABS_ERROR)
                 .print(GradientCheckUtil.PrintMode.FAILURES_ONLY)
                 .callEachIter(n -> Nd4j.getRandom().setSeed(12345));
-        check("2 GRUs, dropout on the second one's input", c);
+        check("2 GRUs, dropout on the second one's input, NWC", c);
     }
 
     // ---------------------------------------------------------------------------------------------------------

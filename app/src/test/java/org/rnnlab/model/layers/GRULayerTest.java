@@ -1,5 +1,6 @@
 package org.rnnlab.model.layers;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -31,6 +32,7 @@ import org.deeplearning4j.nn.conf.memory.LayerMemoryReport;
 import org.deeplearning4j.nn.conf.memory.MemoryReport;
 import org.deeplearning4j.nn.conf.memory.MemoryUseMode;
 import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
@@ -83,7 +85,7 @@ class GRULayerTest {
 
     /** Largest absolute element difference; the shapes must match. */
     private static double maxAbsDiff(INDArray a, INDArray b) {
-        org.junit.jupiter.api.Assertions.assertArrayEquals(a.shape(), b.shape(), "shape");
+        assertArrayEquals(a.shape(), b.shape(), "shape");
         return a.castTo(DataType.DOUBLE).sub(b.castTo(DataType.DOUBLE)).amaxNumber().doubleValue();
     }
 
@@ -109,6 +111,21 @@ class GRULayerTest {
         assertEquals(0.25, l.getParam("b").maxNumber().doubleValue(), 1e-7);
         assertEquals(0.0, l.getParam("RW").norm2Number().doubleValue(), 0.0, "recurrent weight init is separate");
         assertTrue(l.getParam("W").norm2Number().doubleValue() > 0.1);
+    }
+
+    @Test
+    void inputTypeSetsNInAndFormat() {
+        MultiLayerConfiguration conf = base(DataType.FLOAT).list()
+                .layer(new GRU.Builder().nOut(4).build())
+                .layer(new RnnOutputLayer.Builder(LossFunction.MCXENT).activation(Activation.SOFTMAX).nOut(2).build())
+                .setInputType(InputType.recurrent(3, RNNFormat.NWC))
+                .build();
+        GRU g = (GRU) conf.getConf(0).getLayer();
+        assertEquals(3, g.getNIn());
+        assertEquals(RNNFormat.NWC, g.getRnnDataFormat());
+        MultiLayerNetwork net = new MultiLayerNetwork(conf);
+        net.init();
+        assertArrayEquals(new long[] {2, 5, 2}, net.output(Nd4j.rand(DataType.FLOAT, 2, 5, 3)).shape());
     }
 
     @Test
@@ -415,6 +432,29 @@ class GRULayerTest {
         nwc.setLabels(yT);
         nwc.computeGradientAndScore();
         assertTrue(maxAbsDiff(ncw.gradient().gradient(), nwc.gradient().gradient()) < 1e-12);
+    }
+
+    @Test
+    void worksInComputationGraph() {
+        ComputationGraph graph = new ComputationGraph(base(DataType.DOUBLE).graphBuilder()
+                .addInputs("in")
+                .addLayer("gru", gru(3, 4, RNNFormat.NCW).build(), "in")
+                .addLayer("out", rnnOut(4, 3, RNNFormat.NCW), "gru")
+                .setOutputs("out")
+                .build());
+        graph.init();
+        INDArray x = uniform(101, 1.0, 2, 3, 5);
+        INDArray y = oneHotNcw(102, 2, 3, 5);
+        double before = graph.score(new DataSet(x, y));
+        for (int i = 0; i < 5; i++) {
+            graph.fit(new DataSet(x, y));
+        }
+        assertTrue(graph.score(new DataSet(x, y)) < before);
+        INDArray full = graph.outputSingle(x);
+        graph.rnnClearPreviousState();
+        INDArray first = graph.rnnTimeStep(steps(x, 0, 2))[0];
+        INDArray rest = graph.rnnTimeStep(steps(x, 2, 5))[0];
+        assertTrue(maxAbsDiff(full, Nd4j.concat(2, first, rest)) < 1e-12);
     }
 
     @Test

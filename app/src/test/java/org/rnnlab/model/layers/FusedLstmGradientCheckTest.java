@@ -1,0 +1,510 @@
+package org.rnnlab.model.layers;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.DoubleSupplier;
+
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.apache.logging.log4j.core.config.Configurator;
+import org.deeplearning4j.gradientcheck.GradientCheckUtil;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.api.layers.RecurrentLayer;
+import org.deeplearning4j.nn.conf.BackpropType;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.RNNFormat;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.RnnOutputLayer;
+import org.deeplearning4j.nn.conf.layers.recurrent.Bidirectional;
+import org.deeplearning4j.nn.conf.layers.recurrent.LastTimeStep;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.deeplearning4j.optimize.api.BaseTrainingListener;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.learning.config.NoOp;
+import org.nd4j.linalg.learning.config.Sgd;
+import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
+
+/**
+ * {@link FusedLstm} backprop gradients against central finite differences in double precision: DL4J's
+ * {@link GradientCheckUtil} with the settings of DL4J's own gradient-check tests (epsilon 1e-6, max relative error
+ * 1e-3, min absolute error 1e-8, no-op updater, no dropout unless the seed is reset before every pass), and, for
+ * truncated BPTT (which GradientCheckUtil cannot check: it scores from a zero state), finite differences of the
+ * segment score with the carried-in state held fixed, with the same thresholds.
+ */
+class FusedLstmGradientCheckTest {
+
+    private static final Logger LOG = LogManager.getLogger(FusedLstmGradientCheckTest.class);
+    private static final double EPS = 1e-6;
+    private static final double MAX_REL_ERROR = 1e-3;
+    private static final double MIN_ABS_ERROR = 1e-8;
+    private static final String GC_LOGGER = GradientCheckUtil.class.getName();
+
+    private static DataType savedDefault;
+    private static DataType savedFloat;
+    private static Level savedLevel;
+
+    @BeforeAll
+    static void doublePrecision() {
+        savedDefault = Nd4j.dataType();
+        savedFloat = Nd4j.defaultFloatingPointType();
+        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
+        // GradientCheckUtil logs its largest relative error at INFO, which the test logging config hides for DL4J.
+        savedLevel = LogManager.getLogger(GC_LOGGER).getLevel();
+        Configurator.setLevel(GC_LOGGER, Level.INFO);
+    }
+
+    @AfterAll
+    static void restore() {
+        Nd4j.setDefaultDataTypes(savedDefault, savedFloat);
+        Configurator.setLevel(GC_LOGGER, savedLevel);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // GradientCheckUtil cases
+
+    @Test
+    void singleLayerNcw() {
+        MultiLayerNetwork net = init(base().list()
+                .layer(lstm(3, 4, RNNFormat.NCW).build())
+                .layer(rnnOut(4, 3, RNNFormat.NCW))
+                .build());
+        check("FusedLstm + RnnOutputLayer, NCW", net, uniform(1, 1.0, 2, 3, 5), oneHotNcw(2, 2, 3, 5), null, null);
+    }
+
+    @Test
+    void singleLayerNwc() {
+        MultiLayerNetwork net = init(base().list()
+                .layer(lstm(4, 3, RNNFormat.NWC).build())
+                .layer(rnnOut(3, 3, RNNFormat.NWC))
+                .build());
+        INDArray labels = oneHotNcw(4, 3, 3, 6).permute(0, 2, 1).dup();
+        check("FusedLstm + RnnOutputLayer, NWC", net, uniform(3, 1.0, 3, 6, 4), labels, null, null);
+    }
+
+    @Test
+    void stackedFeedingSparseSoftmaxOutput() {
+        // Layer 2 reads layer 1's time-major output without a copy, the output layer reads layer 2's.
+        MultiLayerNetwork net = init(base().list()
+                .layer(lstm(3, 4, RNNFormat.NCW).build())
+                .layer(lstm(4, 5, RNNFormat.NCW).build())
+                .layer(new SparseSoftmaxOutput.Builder().nIn(5).nOut(4).build())
+                .build());
+        check("2 stacked FusedLstm + SparseSoftmaxOutput", net, uniform(5, 1.0, 3, 3, 4), indexLabels(6, 3, 4, 4),
+                null, null);
+    }
+
+    @Test
+    void stackedWithNonDefaultActivations() {
+        // Softsign and hard sigmoid have no derivative-from-output shortcut: this runs the pre-activation path.
+        MultiLayerNetwork net = init(base().list()
+                .layer(lstm(3, 4, RNNFormat.NCW).activation(Activation.SOFTSIGN).build())
+                .layer(lstm(4, 3, RNNFormat.NCW).gateActivationFunction(Activation.HARDSIGMOID).build())
+                .layer(rnnOut(3, 2, RNNFormat.NCW))
+                .build());
+        check("2 stacked FusedLstm (softsign; hard-sigmoid gates)", net, uniform(7, 1.0, 2, 3, 5),
+                oneHotNcw(8, 2, 2, 5), null, null);
+    }
+
+    @Test
+    void masksOfDifferentLengths() {
+        MultiLayerNetwork net = init(base().list()
+                .layer(lstm(3, 4, RNNFormat.NCW).build())
+                .layer(lstm(4, 3, RNNFormat.NCW).build())
+                .layer(rnnOut(3, 3, RNNFormat.NCW))
+                .build());
+        INDArray m = mask(new int[][] {{1, 1, 1, 1, 1, 1}, {1, 1, 1, 1, 0, 0}, {1, 1, 0, 0, 0, 0}});
+        check("masks, lengths 6/4/2", net, uniform(9, 1.0, 3, 3, 6), oneHotNcw(10, 3, 3, 6), m, m);
+    }
+
+    @Test
+    void masksWithLeadingPaddingAndGapsNwc() {
+        // Masked steps before and between real ones: the state (output and cell) passes through them unchanged.
+        MultiLayerNetwork net = init(base().list()
+                .layer(lstm(3, 4, RNNFormat.NWC).build())
+                .layer(lstm(4, 3, RNNFormat.NWC).build())
+                .layer(rnnOut(3, 3, RNNFormat.NWC))
+                .build());
+        INDArray m = mask(new int[][] {{0, 0, 1, 1, 1}, {1, 0, 1, 0, 1}, {1, 1, 1, 1, 1}});
+        INDArray labels = oneHotNcw(12, 3, 3, 5).permute(0, 2, 1).dup();
+        check("masks with leading padding and gaps, NWC", net, uniform(11, 1.0, 3, 5, 3), labels, m, m);
+    }
+
+    @Test
+    void featureMaskWithoutLabelMask() {
+        // Outputs at masked steps are 0 and still receive loss gradients: those must not reach the parameters.
+        MultiLayerNetwork net = init(base().list()
+                .layer(lstm(3, 4, RNNFormat.NCW).build())
+                .layer(rnnOut(4, 3, RNNFormat.NCW))
+                .build());
+        INDArray m = mask(new int[][] {{1, 1, 0, 1}, {1, 1, 1, 0}});
+        check("feature mask only", net, uniform(13, 1.0, 2, 3, 4), oneHotNcw(14, 2, 3, 4), m, null);
+    }
+
+    @Test
+    void bidirectionalConcatWithMask() {
+        MultiLayerNetwork net = init(base().list()
+                .layer(new Bidirectional(Bidirectional.Mode.CONCAT, lstm(3, 3, RNNFormat.NCW).build()))
+                .layer(rnnOut(6, 3, RNNFormat.NCW))
+                .build());
+        INDArray m = mask(new int[][] {{1, 1, 1, 1, 1}, {1, 1, 1, 0, 0}});
+        check("Bidirectional(CONCAT), masked", net, uniform(15, 1.0, 2, 3, 5), oneHotNcw(16, 2, 3, 5), m, m);
+    }
+
+    @Test
+    void bidirectionalAddNwc() {
+        // ADD hands the same epsilon array to both directions: the layer must not modify it in place.
+        MultiLayerNetwork net = init(base().list()
+                .layer(new Bidirectional(Bidirectional.Mode.ADD, lstm(3, 4, RNNFormat.NWC).build()))
+                .layer(rnnOut(4, 3, RNNFormat.NWC))
+                .build());
+        INDArray labels = oneHotNcw(18, 2, 3, 4).permute(0, 2, 1).dup();
+        check("Bidirectional(ADD), NWC", net, uniform(17, 1.0, 2, 4, 3), labels, null, null);
+    }
+
+    @Test
+    void lastTimeStepOfBidirectionalWithMask() {
+        MultiLayerNetwork net = init(base().list()
+                .layer(new LastTimeStep(new Bidirectional(Bidirectional.Mode.ADD, lstm(3, 4, RNNFormat.NCW).build())))
+                .layer(new OutputLayer.Builder(LossFunction.MCXENT).activation(Activation.SOFTMAX).nIn(4).nOut(3)
+                        .build())
+                .build());
+        INDArray m = mask(new int[][] {{1, 1, 1, 1}, {1, 1, 0, 0}, {1, 1, 1, 0}});
+        check("LastTimeStep(Bidirectional(ADD)), masked", net, uniform(19, 1.0, 3, 3, 4), oneHot2d(20, 3, 3), m,
+                null);
+    }
+
+    @Test
+    void inputDropoutWithFixedSeed() {
+        // Layer 0's gradients are only right if the second layer applies its input dropout to epsilon in backprop.
+        // Resetting the seed before each pass makes every pass draw the same dropout mask.
+        MultiLayerNetwork net = init(base().list()
+                .layer(lstm(3, 4, RNNFormat.NCW).build())
+                .layer(lstm(4, 3, RNNFormat.NCW).dropOut(0.6).build())
+                .layer(rnnOut(3, 3, RNNFormat.NCW))
+                .build());
+        GradientCheckUtil.MLNConfig c = new GradientCheckUtil.MLNConfig().net(net)
+                .input(uniform(21, 1.0, 2, 3, 5)).labels(oneHotNcw(22, 2, 3, 5))
+                .epsilon(EPS).maxRelError(MAX_REL_ERROR).minAbsoluteError(MIN_ABS_ERROR)
+                .print(GradientCheckUtil.PrintMode.FAILURES_ONLY)
+                .callEachIter(n -> Nd4j.getRandom().setSeed(12345));
+        check("2 FusedLstm, dropout on the second one's input", c);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Truncated BPTT: fit() computes one gradient per segment; segment k's must be the derivative of segment k's
+    // score with the state carried in from segment k-1 held fixed.
+
+    @Test
+    void tbpttSegmentGradientsMatchFiniteDifferencesWithCarriedState() {
+        int seg = 3;
+        int mb = 2;
+        MultiLayerNetwork net = tbpttNet(seg);
+        INDArray in = uniform(31, 1.0, mb, 3, 2 * seg);
+        INDArray labels = indexLabels(32, mb, 3, 2 * seg);
+        List<INDArray> grads = fitCapturingGradients(net, in, labels);
+        assertEquals(2, grads.size(), "one gradient per TBPTT segment");
+
+        INDArray in1 = steps(in, 0, seg);
+        INDArray in2 = steps(in, seg, 2 * seg);
+        INDArray l1 = steps(labels, 0, seg);
+        INDArray l2 = steps(labels, seg, 2 * seg);
+        Map<Integer, Map<String, INDArray>> carried = statesAfter(net, in1);
+
+        FdResult r1 = finiteDifferences(net.params(), grads.get(0), mb, () -> segmentScore(net, null, in1, l1));
+        FdResult r2 = finiteDifferences(net.params(), grads.get(1), mb, () -> segmentScore(net, carried, in2, l2));
+        LOG.info("TBPTT segment gradients ({} params): segment 1 {}; segment 2 {}", net.numParams(), r1, r2);
+        r1.assertPassed("segment 1");
+        r2.assertPassed("segment 2");
+
+        // The check tells a carried state from a reset one: from a zero state, segment 2's derivatives differ.
+        FdResult ifReset = finiteDifferences(net.params(), grads.get(1), mb, () -> segmentScore(net, null, in2, l2));
+        assertTrue(ifReset.failures > 0, "segment 2 gradient does not depend on the carried state: " + ifReset);
+    }
+
+    @Test
+    void tbpttBackpropGradientTruncatesAtBackLength() {
+        // Layer-level contract of tbpttBackpropGradient (used by ComputationGraph): from the stored state, gradients
+        // flow back through the last `back` steps only: they are the derivatives of sum(eps ⊙ output) over those
+        // steps with the state before them held fixed, and earlier steps get no input gradient.
+        int t = 6;
+        int back = 2;
+        int mb = 2;
+        MultiLayerNetwork net = init(base().list()
+                .layer(lstm(3, 4, RNNFormat.NCW).build())
+                .layer(rnnOut(4, 3, RNNFormat.NCW))
+                .build());
+        net.initGradientsView();
+        FusedLstmLayer layer = (FusedLstmLayer) net.getLayer(0);
+        LayerWorkspaceMgr ws = LayerWorkspaceMgr.noWorkspaces();
+        INDArray x = uniform(51, 1.0, mb, 3, t);
+        INDArray eps = uniform(52, 1.0, mb, 4, t);
+        Map<String, INDArray> s0 = new HashMap<>();
+        s0.put(FusedLstmLayer.STATE_KEY_PREV_ACTIVATION, uniform(53, 0.7, mb, 4));
+        s0.put(FusedLstmLayer.STATE_KEY_PREV_MEMCELL, uniform(54, 1.5, mb, 4));
+
+        layer.rnnSetPreviousState(s0);
+        layer.rnnSetTBPTTState(s0);
+        INDArray out = layer.rnnActivateUsingStoredState(x, true, true, ws).dup();
+        Pair<Gradient, INDArray> g = layer.tbpttBackpropGradient(eps, back, ws);
+        INDArray analytic = g.getFirst().gradient().dup();
+        INDArray epsOut = g.getSecond().dup();
+        assertEquals(steps(out, t - 1, t).reshape(mb, 4),
+                layer.rnnGetTBPTTState().get(FusedLstmLayer.STATE_KEY_PREV_ACTIVATION));
+        assertEquals(0.0, steps(epsOut, 0, t - back).norm2Number().doubleValue(), 0.0,
+                "no input gradient before the truncation point");
+
+        layer.rnnSetPreviousState(s0);
+        layer.rnnTimeStep(steps(x, 0, t - back), ws);
+        Map<String, INDArray> mid = copy(layer.rnnGetPreviousState());
+        INDArray xTail = steps(x, t - back, t).dup();
+        INDArray epsTail = steps(eps, t - back, t);
+        DoubleSupplier score = () -> {
+            layer.rnnSetPreviousState(copy(mid));
+            return layer.rnnTimeStep(xTail, ws).mul(epsTail).sumNumber().doubleValue();
+        };
+        FdResult params = finiteDifferences(layer.params(), analytic, 1, score);
+        FdResult inputs = finiteDifferences(xTail, steps(epsOut, t - back, t).dup(), 1, score);
+        LOG.info("tbpttBackpropGradient (last {} of {} steps): params {}; inputs {}", back, t, params, inputs);
+        params.assertPassed("truncated parameter gradient");
+        inputs.assertPassed("truncated input gradient");
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Helpers
+
+    private static NeuralNetConfiguration.Builder base() {
+        return new NeuralNetConfiguration.Builder().seed(12345).dataType(DataType.DOUBLE).updater(new NoOp())
+                .weightInit(WeightInit.XAVIER);
+    }
+
+    private static FusedLstm.Builder lstm(int nIn, int nOut, RNNFormat format) {
+        return new FusedLstm.Builder().nIn(nIn).nOut(nOut).activation(Activation.TANH).dataFormat(format);
+    }
+
+    private static RnnOutputLayer rnnOut(int nIn, int nOut, RNNFormat format) {
+        return new RnnOutputLayer.Builder(LossFunction.MCXENT).activation(Activation.SOFTMAX).nIn(nIn).nOut(nOut)
+                .dataFormat(format).build();
+    }
+
+    /** Initialises the network and randomises all FusedLstm parameters, biases included (their init is constant). */
+    private static MultiLayerNetwork init(MultiLayerConfiguration conf) {
+        MultiLayerNetwork net = new MultiLayerNetwork(conf);
+        net.init();
+        long seed = 42;
+        for (int i = 0; i < net.getnLayers(); i++) {
+            if (!conf.getConf(i).getLayer().toString().contains("FusedLstm(")) {
+                continue;
+            }
+            for (Map.Entry<String, INDArray> e : net.getLayer(i).paramTable().entrySet()) {
+                INDArray p = e.getValue();
+                p.assign(uniform(seed++, e.getKey().endsWith("b") ? 0.5 : 0.8, p.shape()));
+            }
+        }
+        return net;
+    }
+
+    private static void check(String name, MultiLayerNetwork net, INDArray in, INDArray labels, INDArray fMask,
+                              INDArray lMask) {
+        check(name, new GradientCheckUtil.MLNConfig().net(net).input(in).labels(labels).inputMask(fMask)
+                .labelMask(lMask).epsilon(EPS).maxRelError(MAX_REL_ERROR).minAbsoluteError(MIN_ABS_ERROR)
+                .print(GradientCheckUtil.PrintMode.FAILURES_ONLY));
+    }
+
+    private static void check(String name, GradientCheckUtil.MLNConfig c) {
+        LOG.info("Gradient check: {} ({} parameters)", name, c.net().numParams());
+        assertTrue(GradientCheckUtil.checkGradients(c), "gradient check failed: " + name);
+    }
+
+    static INDArray uniform(long seed, double scale, long... shape) {
+        Random rnd = new Random(seed);
+        INDArray a = Nd4j.create(DataType.DOUBLE, shape);
+        for (long i = 0; i < a.length(); i++) {
+            a.putScalar(i, (2 * rnd.nextDouble() - 1) * scale);
+        }
+        return a;
+    }
+
+    static INDArray oneHotNcw(long seed, int mb, int nClasses, int t) {
+        Random rnd = new Random(seed);
+        INDArray l = Nd4j.zeros(DataType.DOUBLE, mb, nClasses, t);
+        for (int i = 0; i < mb; i++) {
+            for (int j = 0; j < t; j++) {
+                l.putScalar(i, rnd.nextInt(nClasses), j, 1.0);
+            }
+        }
+        return l;
+    }
+
+    static INDArray oneHot2d(long seed, int mb, int nClasses) {
+        Random rnd = new Random(seed);
+        INDArray l = Nd4j.zeros(DataType.DOUBLE, mb, nClasses);
+        for (int i = 0; i < mb; i++) {
+            l.putScalar(i, rnd.nextInt(nClasses), 1.0);
+        }
+        return l;
+    }
+
+    /** Class indices [mb, 1, T] as SPARSE_MCXENT takes them. */
+    static INDArray indexLabels(long seed, int mb, int nClasses, int t) {
+        Random rnd = new Random(seed);
+        INDArray l = Nd4j.zeros(DataType.DOUBLE, mb, 1, t);
+        for (int i = 0; i < mb; i++) {
+            for (int j = 0; j < t; j++) {
+                l.putScalar(i, 0, j, rnd.nextInt(nClasses));
+            }
+        }
+        return l;
+    }
+
+    static INDArray mask(int[][] rows) {
+        INDArray m = Nd4j.zeros(DataType.DOUBLE, rows.length, rows[0].length);
+        for (int i = 0; i < rows.length; i++) {
+            for (int j = 0; j < rows[i].length; j++) {
+                m.putScalar(i, j, rows[i][j]);
+            }
+        }
+        return m;
+    }
+
+    private static INDArray steps(INDArray ncw, long from, long to) {
+        return ncw.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(from, to));
+    }
+
+    private static Map<String, INDArray> copy(Map<String, INDArray> state) {
+        Map<String, INDArray> c = new HashMap<>();
+        state.forEach((k, v) -> c.put(k, v.dup()));
+        return c;
+    }
+
+    /** Two stacked FusedLstm layers and a SparseSoftmaxOutput, TBPTT with segments of {@code seg} steps. */
+    private static MultiLayerNetwork tbpttNet(int seg) {
+        // Sgd with rate 0 keeps the parameters fixed across segments, so each segment's gradient can be checked
+        // against the same parameters afterwards.
+        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder()
+                .seed(12345).dataType(DataType.DOUBLE).updater(new Sgd(0.0)).weightInit(WeightInit.XAVIER)
+                .list()
+                .layer(lstm(3, 4, RNNFormat.NCW).build())
+                .layer(lstm(4, 3, RNNFormat.NCW).build())
+                .layer(new SparseSoftmaxOutput.Builder().nIn(3).nOut(3).build())
+                .backpropType(BackpropType.TruncatedBPTT).tBPTTForwardLength(seg).tBPTTBackwardLength(seg)
+                .build();
+        return init(conf);
+    }
+
+    private static List<INDArray> fitCapturingGradients(MultiLayerNetwork net, INDArray in, INDArray labels) {
+        List<INDArray> grads = new ArrayList<>();
+        net.setListeners(new BaseTrainingListener() {
+            @Override
+            public void onGradientCalculation(Model model) {
+                grads.add(model.gradient().gradient().dup());
+            }
+        });
+        INDArray before = net.params().dup();
+        net.fit(new DataSet(in, labels));
+        net.setListeners();
+        assertEquals(before, net.params(), "parameters must not change (learning rate 0)");
+        return grads;
+    }
+
+    /** The recurrent layers' states after running {@code in} from a zero state. */
+    private static Map<Integer, Map<String, INDArray>> statesAfter(MultiLayerNetwork net, INDArray in) {
+        net.rnnClearPreviousState();
+        net.rnnTimeStep(in);
+        Map<Integer, Map<String, INDArray>> states = new HashMap<>();
+        for (int i = 0; i < net.getnLayers(); i++) {
+            if (net.getLayer(i) instanceof RecurrentLayer) {
+                states.put(i, copy(net.rnnGetPreviousState(i)));
+            }
+        }
+        net.rnnClearPreviousState();
+        return states;
+    }
+
+    /**
+     * The network's own TBPTT segment score: computeGradientAndScore with the segment's input and labels and the
+     * given carried-in states (null: zero state), as fit() computes it for a segment.
+     */
+    private static double segmentScore(MultiLayerNetwork net, Map<Integer, Map<String, INDArray>> states,
+                                       INDArray in, INDArray labels) {
+        net.rnnClearPreviousState();
+        if (states != null) {
+            states.forEach((i, s) -> {
+                RecurrentLayer l = (RecurrentLayer) net.getLayer(i);
+                l.rnnSetPreviousState(copy(s));
+                l.rnnSetTBPTTState(copy(s));
+            });
+        }
+        net.setInput(in);
+        net.setLabels(labels);
+        net.computeGradientAndScore();
+        net.rnnClearPreviousState();
+        return net.score();
+    }
+
+    /** Outcome of comparing analytic gradients with central differences (relative error |a−n| / (|a|+|n|)). */
+    static final class FdResult {
+        int checked;
+        int failures;
+        double maxRelError;
+        double maxAbsError;
+
+        void assertPassed(String what) {
+            assertEquals(0, failures, what + ": " + this);
+        }
+
+        @Override
+        public String toString() {
+            return checked + " checked, " + failures + " failed, max relative error " + maxRelError
+                    + " (including entries below the absolute threshold), max absolute error " + maxAbsError;
+        }
+    }
+
+    /**
+     * Central differences of {@code score} w.r.t. every element of {@code values} (perturbed in place and restored),
+     * times {@code scale}, against {@code analytic} (same length and element order).
+     */
+    static FdResult finiteDifferences(INDArray values, INDArray analytic, double scale, DoubleSupplier score) {
+        FdResult r = new FdResult();
+        INDArray flat = values.reshape(values.length());
+        INDArray a = analytic.reshape(analytic.length());
+        for (long i = 0; i < flat.length(); i++) {
+            double orig = flat.getDouble(i);
+            flat.putScalar(i, orig + EPS);
+            double plus = score.getAsDouble();
+            flat.putScalar(i, orig - EPS);
+            double minus = score.getAsDouble();
+            flat.putScalar(i, orig);
+            double numeric = scale * (plus - minus) / (2 * EPS);
+            double an = a.getDouble(i);
+            double abs = Math.abs(an - numeric);
+            double rel = abs == 0 ? 0 : abs / (Math.abs(an) + Math.abs(numeric));
+            r.checked++;
+            if (rel > MAX_REL_ERROR && abs > MIN_ABS_ERROR) {
+                r.failures++;
+            }
+            r.maxRelError = Math.max(r.maxRelError, rel);
+            r.maxAbsError = Math.max(r.maxAbsError, abs);
+        }
+        return r;
+    }
+}

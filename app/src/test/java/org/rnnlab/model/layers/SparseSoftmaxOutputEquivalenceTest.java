@@ -1,0 +1,223 @@
+package org.rnnlab.model.layers;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.RNNFormat;
+import org.deeplearning4j.nn.conf.layers.EmbeddingSequenceLayer;
+import org.deeplearning4j.nn.conf.layers.LSTM;
+import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.nn.conf.layers.RnnOutputLayer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Sgd;
+import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
+
+/**
+ * {@link SparseSoftmaxOutput} against DL4J's {@code RnnOutputLayer(SPARSE_MCXENT, softmax)} in otherwise identical
+ * networks with identical parameters: score (with L2 regularisation), per-example scores, gradients of all
+ * parameters, outputs, and a few SGD steps. The layers below it are chosen to exercise the three ways the layer reads
+ * its input: a time-major view (below a {@link FusedLstm}), a batch-major view (below an {@code EmbeddingSequenceLayer}
+ * with NWC output), and a copy (below DL4J's LSTM, whose output is neither).
+ */
+class SparseSoftmaxOutputEquivalenceTest {
+
+    private static final Logger LOG = LogManager.getLogger(SparseSoftmaxOutputEquivalenceTest.class);
+    private static final int VOCAB = 9;
+    private static final int MB = 3;
+    private static final int T = 5;
+
+    private static DataType savedDefault;
+    private static DataType savedFloat;
+
+    @BeforeAll
+    static void saveTypes() {
+        savedDefault = Nd4j.dataType();
+        savedFloat = Nd4j.defaultFloatingPointType();
+    }
+
+    @AfterAll
+    static void restoreTypes() {
+        Nd4j.setDefaultDataTypes(savedDefault, savedFloat);
+    }
+
+    private enum Below { FUSED_LSTM, DL4J_LSTM, EMBEDDING_NWC }
+
+    @Test
+    void belowFusedLstmFloat() {
+        compare(Below.FUSED_LSTM, DataType.FLOAT, null, 1e-5);
+    }
+
+    @Test
+    void belowDl4jLstmFloat() {
+        compare(Below.DL4J_LSTM, DataType.FLOAT, null, 1e-5);
+    }
+
+    @Test
+    void belowEmbeddingNwcFloat() {
+        compare(Below.EMBEDDING_NWC, DataType.FLOAT, null, 1e-5);
+    }
+
+    @Test
+    void withLabelMaskDouble() {
+        INDArray m = FusedLstmGradientCheckTest.mask(new int[][] {{1, 1, 1, 1, 1}, {1, 1, 1, 0, 0}, {0, 1, 1, 0, 1}});
+        compare(Below.FUSED_LSTM, DataType.DOUBLE, m, 1e-10);
+        compare(Below.EMBEDDING_NWC, DataType.DOUBLE, m, 1e-10);
+    }
+
+    private void compare(Below below, DataType dt, INDArray mask, double tol) {
+        MultiLayerNetwork stock = net(below, false, dt);
+        MultiLayerNetwork sparse = net(below, true, dt);
+        assertEquals(stock.params(), sparse.params(), "same seed, same initial parameters");
+        stock.params().addi(FusedLstmGradientCheckTest.uniform(5, 0.2, stock.params().shape()).castTo(dt));
+        sparse.setParams(stock.params());
+        RNNFormat fmt = below == Below.EMBEDDING_NWC ? RNNFormat.NWC : RNNFormat.NCW;
+        INDArray x = input(below, dt);
+        INDArray y = labels(11, dt, fmt);
+        INDArray m = mask == null ? null : mask.castTo(dt);
+        String what = below + " " + dt + (m == null ? "" : " masked");
+
+        // Output: softmax probabilities, zero at masked steps.
+        assertClose(what + ": output", stock.output(x, false, null, m), sparse.output(x, false, null, m), tol);
+
+        // Score and gradients.
+        double[] scores = new double[2];
+        INDArray[] grads = new INDArray[2];
+        MultiLayerNetwork[] nets = {stock, sparse};
+        for (int i = 0; i < 2; i++) {
+            nets[i].setInput(x);
+            nets[i].setLabels(y);
+            nets[i].setLayerMaskArrays(null, m);
+            nets[i].computeGradientAndScore();
+            scores[i] = nets[i].score();
+            grads[i] = nets[i].gradient().gradient().dup();
+            nets[i].clearLayerMaskArrays();
+        }
+        LOG.info("{}: score {} vs {}", what, scores[0], scores[1]);
+        assertEquals(scores[0], scores[1], tol * Math.abs(scores[0]), what + ": score");
+        assertClose(what + ": gradients", grads[0], grads[1], tol);
+
+        // Score without a preceding backprop (not from the cache), and per-example scores.
+        DataSet ds = new DataSet(x, y, null, m);
+        assertEquals(stock.score(ds), sparse.score(ds), tol * Math.abs(scores[0]), what + ": score(DataSet)");
+        assertClose(what + ": scoreExamples", stock.scoreExamples(ds, true), sparse.scoreExamples(ds, true), tol);
+
+        // A few SGD steps keep the parameters equal.
+        for (int i = 0; i < 3; i++) {
+            INDArray yi = labels(20 + i, dt, fmt);
+            stock.fit(new DataSet(x, yi, null, m));
+            sparse.fit(new DataSet(x, yi, null, m));
+        }
+        assertClose(what + ": parameters after 3 SGD steps", stock.params(), sparse.params(), 10 * tol);
+    }
+
+    @Test
+    void scoreCachedByBackpropIsNotReusedForOtherLabels() {
+        DataType dt = DataType.DOUBLE;
+        MultiLayerNetwork net = net(Below.FUSED_LSTM, true, dt);
+        INDArray x = input(Below.FUSED_LSTM, dt);
+        INDArray y1 = labels(31, dt, RNNFormat.NCW);
+        INDArray y2 = labels(32, dt, RNNFormat.NCW);
+        double s1 = net.score(new DataSet(x, y1));
+        double s2 = net.score(new DataSet(x, y2));
+        assertTrue(Math.abs(s1 - s2) > 1e-6, "different labels should give different scores");
+
+        net.setInput(x);
+        net.setLabels(y1);
+        net.computeGradientAndScore();
+        assertEquals(s1, net.score(), 1e-12, "score from backprop");
+
+        // Layer level: backprop with y1, then score with y2 on the same input must not return y1's loss.
+        SparseSoftmaxOutputLayer out = (SparseSoftmaxOutputLayer) net.getOutputLayer();
+        INDArray in = net.feedForward(x, false).get(1);
+        LayerWorkspaceMgr ws = LayerWorkspaceMgr.noWorkspaces();
+        out.setInput(in, ws);
+        out.setLabels(y1);
+        double fresh1 = out.computeScore(0.0, false, ws);
+        out.setLabels(y2);
+        double fresh2 = out.computeScore(0.0, false, ws);
+        out.setLabels(y1);
+        out.backpropGradient(null, ws);
+        out.setLabels(y2);
+        assertEquals(fresh2, out.computeScore(0.0, false, ws), 1e-12, "labels changed after backprop");
+        // The same labels after a backprop: served from the cache, same value.
+        out.setLabels(y1);
+        out.backpropGradient(null, ws);
+        assertEquals(fresh1, out.computeScore(0.0, false, ws), 1e-12, "cached loss");
+    }
+
+    @Test
+    void rejectsOtherLossesActivationsAndBadLabels() {
+        assertThrows(IllegalArgumentException.class, () -> new SparseSoftmaxOutput.Builder().nIn(2).nOut(3)
+                .lossFunction(LossFunction.MCXENT).build());
+        assertThrows(IllegalArgumentException.class, () -> new SparseSoftmaxOutput.Builder().nIn(2).nOut(3)
+                .activation(Activation.SIGMOID).build());
+        MultiLayerNetwork net = net(Below.FUSED_LSTM, true, DataType.DOUBLE);
+        INDArray bad = labels(1, DataType.DOUBLE, RNNFormat.NCW);
+        bad.putScalar(0, 0, 0, VOCAB); // one past the last class
+        assertThrows(IllegalArgumentException.class, () -> net.score(new DataSet(input(Below.FUSED_LSTM,
+                DataType.DOUBLE), bad)));
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+
+    private static MultiLayerNetwork net(Below below, boolean sparse, DataType dt) {
+        RNNFormat fmt = below == Below.EMBEDDING_NWC ? RNNFormat.NWC : RNNFormat.NCW;
+        Layer first;
+        switch (below) {
+            case FUSED_LSTM:
+                first = new FusedLstm.Builder().nIn(4).nOut(6).activation(Activation.TANH).build();
+                break;
+            case DL4J_LSTM:
+                first = new LSTM.Builder().nIn(4).nOut(6).activation(Activation.TANH).build();
+                break;
+            default:
+                first = new EmbeddingSequenceLayer.Builder().nIn(VOCAB).nOut(6).inputLength(T)
+                        .outputDataFormat(RNNFormat.NWC).build();
+        }
+        Layer out = sparse
+                ? new SparseSoftmaxOutput.Builder().nIn(6).nOut(VOCAB).dataFormat(fmt).build()
+                : new RnnOutputLayer.Builder(LossFunction.SPARSE_MCXENT).activation(Activation.SOFTMAX).nIn(6)
+                        .nOut(VOCAB).dataFormat(fmt).build();
+        MultiLayerNetwork n = new MultiLayerNetwork(new NeuralNetConfiguration.Builder()
+                .seed(7).dataType(dt).updater(new Sgd(0.3)).weightInit(WeightInit.XAVIER).l2(1e-3)
+                .list().layer(first).layer(out).build());
+        n.init();
+        return n;
+    }
+
+    private static INDArray input(Below below, DataType dt) {
+        if (below == Below.EMBEDDING_NWC) {
+            return FusedLstmGradientCheckTest.indexLabels(3, MB, VOCAB, T).reshape(MB, T).castTo(dt);
+        }
+        return FusedLstmGradientCheckTest.uniform(3, 1.0, MB, 4, T).castTo(dt);
+    }
+
+    /** Class indices, [mb, 1, T] (NCW) or [mb, T, 1] (NWC). */
+    private static INDArray labels(long seed, DataType dt, RNNFormat fmt) {
+        INDArray l = FusedLstmGradientCheckTest.indexLabels(seed, MB, VOCAB, T).castTo(dt);
+        return fmt == RNNFormat.NWC ? l.permute(0, 2, 1).dup() : l;
+    }
+
+    private static void assertClose(String what, INDArray expected, INDArray actual, double tol) {
+        INDArray e = expected.castTo(DataType.DOUBLE);
+        INDArray a = actual.castTo(DataType.DOUBLE);
+        assertEquals(java.util.Arrays.toString(e.shape()), java.util.Arrays.toString(a.shape()), what + ": shape");
+        double d = e.sub(a).amaxNumber().doubleValue() / Math.max(e.amaxNumber().doubleValue(), 1e-30);
+        LOG.info("{}: relative difference {}", what, d);
+        assertTrue(d <= tol, what + ": relative difference " + d + " > " + tol);
+    }
+}
