@@ -91,7 +91,12 @@ final class EvalCommand implements Callable<Integer> {
             m.put("f1", f.f1());
             m.put("roc_auc", f.auc());
             m.put("log_loss", f.logLoss());
-            m.put("confusion", Map.of("true_neg", c[0][0], "false_pos", c[0][1], "false_neg", c[1][0], "true_pos", c[1][1]));
+            Map<String, Long> confusion = new LinkedHashMap<>();
+            confusion.put("true_neg", c[0][0]);
+            confusion.put("false_pos", c[0][1]);
+            confusion.put("false_neg", c[1][0]);
+            confusion.put("true_pos", c[1][1]);
+            m.put("confusion", confusion);
             m.put("seconds", f.seconds());
             m.put("batch_size", r.batchSize());
             out.println(new ObjectMapper().writeValueAsString(m));

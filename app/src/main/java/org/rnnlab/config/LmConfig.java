@@ -18,7 +18,7 @@ public record LmConfig(String name, Long seed, Data data, Model model, Train tra
         name = orDefault(name, "lm");
         seed = orDefault(seed, 1234L);
         data = orDefault(data, new Data(null, null, null, null, null));
-        model = orDefault(model, new Model(null, null, null, null, null, null));
+        model = orDefault(model, new Model(null, null, null, null, null, null, null));
         train = orDefault(train, new Train(null, null, null, null, null, null, null, null, null, null));
     }
 
@@ -50,13 +50,18 @@ public record LmConfig(String name, Long seed, Data data, Model model, Train tra
     /**
      * The network: embedding, {@code layers} stacked recurrent layers of {@code cell} ({@code lstm} or
      * {@code gru}), softmax over the vocabulary. {@code keep_prob} is the dropout keep probability on
-     * non-recurrent connections; weights start uniform in ±{@code init_scale}.
+     * non-recurrent connections; weights start uniform in ±{@code init_scale}. {@code impl} picks the
+     * layer implementations: {@code fused} (rnnlab's LSTM and softmax-output layers, which do a few
+     * large products per step) or {@code dl4j} (DL4J's own {@code LSTM} and {@code RnnOutputLayer});
+     * both compute the same function. GRUs always use rnnlab's GRU layer.
      */
     public record Model(String cell, Integer layers, Integer hiddenSize, Integer embeddingSize, Double keepProb,
-                        Double initScale) {
+                        Double initScale, String impl) {
         public static final Set<String> CELLS = Set.of("lstm", "gru");
+        public static final Set<String> IMPLS = Set.of("fused", "dl4j");
 
         public Model {
+            impl = oneOf("model.impl", orDefault(impl, "fused"), IMPLS);
             cell = oneOf("model.cell", orDefault(cell, "lstm"), CELLS);
             layers = atLeast("model.layers", orDefault(layers, 2), 1);
             hiddenSize = atLeast("model.hidden_size", orDefault(hiddenSize, 200), 1);

@@ -16,6 +16,9 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 import org.rnnlab.config.LmConfig;
+import org.rnnlab.model.layers.FusedLstm;
+import org.rnnlab.model.layers.GRU;
+import org.rnnlab.model.layers.SparseSoftmaxOutput;
 
 /**
  * Builds the language model of Zaremba et al. 2014 as a DL4J {@link MultiLayerConfiguration}:
@@ -52,6 +55,22 @@ public final class LmModelFactory {
             list.layer(layer++, recurrent(m, nIn));
             nIn = m.hiddenSize();
         }
+        list.layer(layer, output(m, nIn, vocabSize));
+        return list.backpropType(BackpropType.TruncatedBPTT)
+                .tBPTTForwardLength(t.numSteps())
+                .tBPTTBackwardLength(t.numSteps())
+                .build();
+    }
+
+    private static Layer output(LmConfig.Model m, int nIn, int vocabSize) {
+        if (m.impl().equals("fused")) {
+            SparseSoftmaxOutput.Builder out = new SparseSoftmaxOutput.Builder().nIn(nIn).nOut(vocabSize)
+                    .dataFormat(RNNFormat.NCW);
+            if (m.keepProb() < 1.0) {
+                out.dropOut(m.keepProb());
+            }
+            return out.build();
+        }
         RnnOutputLayer.Builder out = new RnnOutputLayer.Builder(LossFunctions.LossFunction.SPARSE_MCXENT)
                 .nIn(nIn).nOut(vocabSize)
                 .activation(Activation.SOFTMAX)
@@ -59,16 +78,35 @@ public final class LmModelFactory {
         if (m.keepProb() < 1.0) {
             out.dropOut(m.keepProb());
         }
-        list.layer(layer, out.build());
-        return list.backpropType(BackpropType.TruncatedBPTT)
-                .tBPTTForwardLength(t.numSteps())
-                .tBPTTBackwardLength(t.numSteps())
-                .build();
+        return out.build();
     }
 
     private static Layer recurrent(LmConfig.Model m, int nIn) {
         return switch (m.cell()) {
+            case "gru" -> {
+                GRU.Builder b = new GRU.Builder()
+                        .nIn(nIn).nOut(m.hiddenSize())
+                        .activation(Activation.TANH)
+                        .gateActivationFunction(Activation.SIGMOID)
+                        .dataFormat(RNNFormat.NCW);
+                if (m.keepProb() < 1.0) {
+                    b.dropOut(m.keepProb());
+                }
+                yield b.build();
+            }
             case "lstm" -> {
+                if (m.impl().equals("fused")) {
+                    FusedLstm.Builder b = new FusedLstm.Builder()
+                            .nIn(nIn).nOut(m.hiddenSize())
+                            .activation(Activation.TANH)
+                            .gateActivationFunction(Activation.SIGMOID)
+                            .forgetGateBiasInit(0.0)
+                            .dataFormat(RNNFormat.NCW);
+                    if (m.keepProb() < 1.0) {
+                        b.dropOut(m.keepProb());
+                    }
+                    yield b.build();
+                }
                 LSTM.Builder b = new LSTM.Builder()
                         .nIn(nIn).nOut(m.hiddenSize())
                         .activation(Activation.TANH)

@@ -4,13 +4,11 @@ import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.RNNFormat;
 import org.deeplearning4j.nn.conf.WorkspaceMode;
-import org.deeplearning4j.nn.conf.distribution.OrthogonalDistribution;
 import org.deeplearning4j.nn.conf.distribution.UniformDistribution;
 import org.deeplearning4j.nn.conf.dropout.SpatialDropout;
 import org.deeplearning4j.nn.conf.layers.BaseRecurrentLayer;
 import org.deeplearning4j.nn.conf.layers.EmbeddingSequenceLayer;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
-import org.deeplearning4j.nn.conf.layers.LSTM;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
@@ -24,16 +22,18 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 import org.rnnlab.config.SentimentConfig;
+import org.rnnlab.model.layers.FusedLstm;
 import org.rnnlab.model.layers.GRU;
 
 /**
  * Builds a sentiment classifier as a DL4J {@link MultiLayerConfiguration}: {@link EmbeddingSequenceLayer}
- * → {@code layers} recurrent layers ({@link SimpleRnn}, {@link LSTM} or rnnlab's {@link GRU}), each in
+ * → {@code layers} recurrent layers (DL4J's {@link SimpleRnn}, rnnlab's {@link FusedLstm} or {@link GRU}), each in
  * DL4J's {@link Bidirectional} wrapper when asked → pooling over time → dropout → {@link OutputLayer}.
  *
- * <p>Every part honours the feature mask {@code [mb, max_len]}: {@code last} pooling is DL4J's
- * {@link LastTimeStep} wrapper (the last unmasked step of each review), {@code max}/{@code mean} a
- * {@link GlobalPoolingLayer} that skips masked steps.
+ * <p>Every part honours the feature mask {@code [mb, max_len]}: the embedding zeroes padded steps,
+ * each recurrent layer gets the mask through {@link RecurrentMask} (DL4J's LSTM would otherwise run
+ * over the padding), {@code last} pooling is DL4J's {@link LastTimeStep} wrapper (the last unmasked
+ * step of each review), {@code max}/{@code mean} a {@link GlobalPoolingLayer} that skips masked steps.
  *
  * <p>Initialisation and optimizer follow Keras' defaults, the tutorial's setting: embeddings
  * uniform in ±0.05, input kernels Glorot-uniform, recurrent kernels orthogonal, biases 0 (LSTM
@@ -74,6 +74,7 @@ public final class SentimentModelFactory {
             if (m.bidirectional()) {
                 layer = new Bidirectional(Bidirectional.Mode.CONCAT, layer);
             }
+            layer = new RecurrentMask(layer);
             if (i == m.layers() - 1 && m.pooling().equals("last")) {
                 layer = new LastTimeStep(layer);
             }
@@ -100,13 +101,17 @@ public final class SentimentModelFactory {
     private static Layer recurrent(SentimentConfig.Model m, int nIn) {
         BaseRecurrentLayer.Builder<?> b = switch (m.cell()) {
             case "rnn" -> new SimpleRnn.Builder().activation(Activation.TANH);
-            case "lstm" -> new LSTM.Builder().activation(Activation.TANH)
+            // rnnlab's FusedLstm, not DL4J's LSTM: with a mask that pads before the words (Keras' default
+            // "pre", and always for a Bidirectional layer's backward direction) DL4J's LSTM gets the
+            // gradient of the first time step wrong (SentimentGradientCheckTest found it); FusedLstm has
+            // the same equations and parameters, and is faster.
+            case "lstm" -> new FusedLstm.Builder().activation(Activation.TANH)
                     .gateActivationFunction(Activation.SIGMOID).forgetGateBiasInit(1.0);
             case "gru" -> new GRU.Builder().activation(Activation.TANH).gateActivationFunction(Activation.SIGMOID);
             default -> throw new IllegalArgumentException("Unknown cell " + m.cell());
         };
         b.nIn(nIn).nOut(m.hiddenSize())
-                .weightInitRecurrent(new WeightInitDistribution(new OrthogonalDistribution(1.0)))
+                .weightInitRecurrent(new OrthogonalInit())
                 .dataFormat(RNNFormat.NCW);
         if (m.inputDropout() > 0) {
             // Keras' recurrent-layer dropout: one mask per review and input feature, shared by all

@@ -21,7 +21,6 @@ import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationRReLU;
 import org.nd4j.linalg.activations.impl.ActivationSigmoid;
 import org.nd4j.linalg.activations.impl.ActivationSoftmax;
-import org.nd4j.linalg.activations.impl.ActivationTanH;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -57,9 +56,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * A per-time-step feature mask {@code m} (shape [minibatch, timeSteps], values 0 or 1) gives
  * {@code h_state = m·h' + (1−m)·h}, {@code c_state = m·c' + (1−m)·c} and output {@code m·h'}: a masked step outputs
  * 0 and carries the state through unchanged, so the stored state of a padded sequence is the state after its last
- * real step. DL4J's {@code LSTM} instead zeroes the state at masked steps. Both give the same outputs and gradients
- * for the usual padding at the end of sequences (and at the start, from a zero state); they differ for gaps in the
- * middle of a sequence and in the state left after trailing padding.
+ * real step. DL4J's {@code LSTM} differs: in a MultiLayerNetwork it does not use the feature mask at all (it leaves
+ * masking to the output layer's label mask), and where it gets one (for example inside {@code LastTimeStep}) it
+ * zeroes output and state at masked steps. All give the same outputs at real steps and the
+ * same gradients for the usual padding at the end of sequences (with the label mask covering the padding); they
+ * differ for gaps in the middle of a sequence, in the outputs at masked steps and in the state left after padding.
  *
  * <h2>Other differences from DL4J's LSTM</h2>
  * The non-forget-gate biases are initialised to the layer's bias init (DL4J's LSTM ignores it and leaves them 0;
@@ -144,11 +145,11 @@ public class FusedLstm extends BaseRecurrentLayer {
     }
 
     /**
-     * Memory use, in array elements. Per example and time step, a forward pass keeps the input copy (nIn), the gates
-     * (4·nOut), states, cell states and act(cell) (3·nOut) and the output (nOut); training adds the backward buffers
-     * (5·nOut factors, 5·nOut gate gradients, nOut cell gradient, nOut epsilon copy) and the input gradient (nIn), plus
-     * 4·nOut pre-activations for activations other than sigmoid and tanh. The forward buffers of a training pass stay
-     * in the activations workspace until backprop, so the cache-mode memory is 0 and counted in training memory.
+     * Memory use, in array elements. Per example and time step, a forward pass keeps the input copy (nIn), the
+     * pre-activations and the activated gates (4·nOut each), outputs, cell states and act(cell) (3·nOut) and the
+     * output (nOut); training adds the backward buffers (6·nOut factors, 7·nOut gradient rows, nOut epsilon copy) and
+     * the input gradient (nIn). The forward buffers of a training pass stay in the activations workspace until
+     * backprop, so the cache-mode memory is 0 and counted in training memory.
      */
     @Override
     public LayerMemoryReport getMemoryReport(InputType inputType) {
@@ -164,11 +165,8 @@ public class FusedLstm extends BaseRecurrentLayer {
         long numParams = initializer().numParams(this);
         long updaterStateSize = getIUpdater() == null ? 0 : getIUpdater().stateSize(numParams);
 
-        boolean generic = !(getActivationFn() instanceof ActivationTanH || getActivationFn() instanceof ActivationSigmoid)
-                || !(gateActivationFn instanceof ActivationTanH || gateActivationFn instanceof ActivationSigmoid);
-        long fwdPerEx = t * (in + 4 * n + 3 * n + n) + 2 * n;
-        long trainPerEx = fwdPerEx + t * (12 * n + in) + (generic ? 4 * n * t : 0)
-                + (getIDropout() != null ? t * in : 0);
+        long fwdPerEx = t * (in + 8 * n + 3 * n + n) + 2 * n;
+        long trainPerEx = fwdPerEx + t * (14 * n + in) + (getIDropout() != null ? t * in : 0);
 
         return new LayerMemoryReport.Builder(getLayerName(), FusedLstm.class, inputType, outputType)
                 .standardMemory(numParams, updaterStateSize)

@@ -2,7 +2,6 @@ package org.rnnlab.model.layers;
 
 import static org.nd4j.linalg.indexing.NDArrayIndex.all;
 import static org.nd4j.linalg.indexing.NDArrayIndex.interval;
-import static org.nd4j.linalg.indexing.NDArrayIndex.point;
 
 import java.util.Arrays;
 
@@ -24,6 +23,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.AddOp;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
 import org.nd4j.linalg.api.ops.impl.transforms.same.TimesOneMinus;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.Sigmoid;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Tanh;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -31,17 +31,20 @@ import org.nd4j.linalg.factory.Nd4j;
  * The DL4J layer implementing {@link FusedLstm} (equations, gate order and mask semantics are documented there).
  *
  * <h2>Layout and operations</h2>
- * Inside the layer everything is time-major and row-major ('c'), so that every time step is one contiguous
- * [mb, ·] slice and "all time steps" is one contiguous [T·mb, ·] matrix:
+ * Inside the layer everything is time-major and row-major ('c'). ND4J runs element-wise ops on strided views several
+ * times slower than on contiguous arrays (same-shape pairwise ops up to 30x; broadcasts and copies are not affected),
+ * and every op call costs several microseconds, so the layouts are chosen to keep the per-step ops few and contiguous:
  * <ul>
  *   <li>Forward: the input is viewed (or, if its strides do not allow that, copied once) as X [T·mb, nIn]; the input
  *       projections of all steps are one product {@code Z = X·W + b} [T·mb, 4n]. Per step there is one product
- *       {@code Z_t += h_{t−1}·RW} written in place into Z's slice, and seven in-place element-wise operations
- *       (two activations on column blocks, the cell update and the output).</li>
- *   <li>Backward: the derivative factors of all steps are computed up front; per step there are four element-wise
- *       operations (two of them broadcast over gate blocks laid out side by side) and one product
- *       {@code dh_{t−1} += dZ_t·RWᵀ}. The parameter gradients are then one product each over all steps:
- *       {@code dW = Xᵀ·dZ}, {@code dRW = H_prevᵀ·dZ}, {@code db = Σ dZ}, and the input gradient {@code dX = dZ·Wᵀ}.</li>
+ *       {@code Z_t += h_{t−1}·RW} written in place into Z's slice (so Z ends up holding all pre-activations), two
+ *       activation ops that read Z_t's column blocks and write the gates into a block-major [4, T, mb, n] buffer,
+ *       and five element-wise ops on contiguous [mb, n] slabs for the cell and the output.</li>
+ *   <li>Backward: the derivative factors of all steps are computed up front on contiguous [T, mb, n] blocks; per step
+ *       there are four element-wise ops, each a broadcast of one [mb, n] operand over a pair of gate blocks, and one
+ *       product {@code dh_{t−1} += dZ_t·RWᵀ}. The parameter gradients are then one product each over all steps:
+ *       {@code dW = Xᵀ·dZ}, {@code dRW = H_prevᵀ·dZ}, {@code db = Σ dZ}, and the input gradient
+ *       {@code dX = dZ·Wᵀ}.</li>
  * </ul>
  * No per-step allocations: all buffers are allocated once per call through the {@link LayerWorkspaceMgr}.
  * The output [mb, nOut, T] (NCW) is a permuted view of a time-major buffer; a following {@code FusedLstm} or
@@ -80,8 +83,8 @@ public class FusedLstmLayer extends BaseRecurrentLayer<FusedLstm> {
     /** Buffers of one forward pass, time-major and row-major, allocated by the pass itself. */
     private static final class ForwardPass {
         INDArray x;        // [T, mb, nIn] input after dropout (possibly a view of the layer input)
-        INDArray gates;    // [T, mb, 4n] activated gates, blocks a | f | o | g
-        INDArray pre;      // [T, mb, 4n] pre-activations; only for activations without a derivative from the output
+        INDArray xw;       // [T, mb, 4n] pre-activations z, column blocks a | f | o | g
+        INDArray ga;       // [4, T, mb, n] activated gates a, f, o, g, block-major
         INDArray h;        // [T+1, mb, n] states; h[0] is the initial state
         INDArray c;        // [T+1, mb, n] cell states; c[0] is the initial cell state
         INDArray tc;       // [T, mb, n] act(c_new), before any mask blending
@@ -95,7 +98,7 @@ public class FusedLstmLayer extends BaseRecurrentLayer<FusedLstm> {
         long mb;
 
         boolean usableFor(INDArray in, INDArray mask) {
-            return inputRef == in && maskRef == mask && live(x) && live(gates) && live(pre) && live(h) && live(c)
+            return inputRef == in && maskRef == mask && live(x) && live(xw) && live(ga) && live(h) && live(c)
                     && live(tc) && live(maskTm);
         }
     }
@@ -113,10 +116,6 @@ public class FusedLstmLayer extends BaseRecurrentLayer<FusedLstm> {
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
             return arr.dup('c');
         }
-    }
-
-    private static boolean derivativeFromOutput(IActivation fn) {
-        return fn instanceof ActivationSigmoid || fn instanceof ActivationTanH;
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -232,23 +231,23 @@ public class FusedLstmLayer extends BaseRecurrentLayer<FusedLstm> {
             fp.x.assign(in.permute(2, 0, 1));
         }
 
-        // Input projections of all time steps in one product, plus the biases.
-        fp.gates = mgr.createUninitialized(keepType, dt, new long[] {nT, mb, 4 * n}, 'c');
-        INDArray gates2d = fp.gates.reshape('c', nT * mb, 4 * n);
-        Nd4j.gemm(fp.x.reshape('c', nT * mb, nIn), w, gates2d, false, false, 1.0, 0.0);
-        gates2d.addiRowVector(b);
+        // Input projections of all time steps in one product, plus the biases. Each step's recurrent product is
+        // then added in place, so that xw ends up holding every step's pre-activations z [T, mb, 4n].
+        fp.xw = mgr.createUninitialized(keepType, dt, new long[] {nT, mb, 4 * n}, 'c');
+        INDArray xw2d = fp.xw.reshape('c', nT * mb, 4 * n);
+        Nd4j.gemm(fp.x.reshape('c', nT * mb, nIn), w, xw2d, false, false, 1.0, 0.0);
+        xw2d.addiRowVector(b);
 
+        // Activated gates, block-major [4, T, mb, n]: every (gate, step) slab is contiguous, and so is every gate
+        // over all steps. ND4J's element-wise ops on strided views are several times slower than on contiguous
+        // arrays (pairwise ops up to 30x), so the activations write the gates out of z's interleaved rows into
+        // this layout, and all later element-wise work runs on contiguous slabs.
+        fp.ga = mgr.createUninitialized(keepType, dt, new long[] {4, nT, mb, n}, 'c');
         fp.h = mgr.createUninitialized(keepType, dt, new long[] {nT + 1, mb, n}, 'c');
         fp.c = mgr.createUninitialized(keepType, dt, new long[] {nT + 1, mb, n}, 'c');
         assignOrZero(fp.h.slice(0), h0);
         assignOrZero(fp.c.slice(0), c0);
         fp.tc = mgr.createUninitialized(keepType, dt, new long[] {nT, mb, n}, 'c');
-
-        boolean gateGeneric = !derivativeFromOutput(gateFn);
-        boolean actGeneric = !derivativeFromOutput(actFn);
-        if (training && (gateGeneric || actGeneric)) {
-            fp.pre = mgr.createUninitialized(keepType, dt, new long[] {nT, mb, 4 * n}, 'c');
-        }
 
         fp.partial = new boolean[(int) nT];
         if (mask != null) {
@@ -258,25 +257,26 @@ public class FusedLstmLayer extends BaseRecurrentLayer<FusedLstm> {
         }
         INDArray scratch = mgr.createUninitialized(tmpType, dt, new long[] {mb, n}, 'c');
 
+        final long slab = mb * n;
+        final long[] slabShape = {mb, n};
         for (long t = 0; t < nT; t++) {
-            INDArray g = fp.gates.slice(t);
-            INDArray hPrev = fp.h.slice(t);
-            INDArray cPrev = fp.c.slice(t);
-            INDArray hNext = fp.h.slice(t + 1);
-            INDArray cNext = fp.c.slice(t + 1);
+            INDArray z = view(fp.xw, t * mb * 4 * n, new long[] {mb, 4 * n}, new long[] {4 * n, 1});
+            INDArray hPrev = view(fp.h, t * slab, slabShape, null);
+            INDArray cPrev = view(fp.c, t * slab, slabShape, null);
+            INDArray hNext = view(fp.h, (t + 1) * slab, slabShape, null);
+            INDArray cNext = view(fp.c, (t + 1) * slab, slabShape, null);
             boolean prevNonZero = t > 0 || fp.hasInitialState;
             if (prevNonZero) {
-                Nd4j.gemm(hPrev, rw, g, false, false, 1.0, 1.0);
+                Nd4j.gemm(hPrev, rw, z, false, false, 1.0, 1.0);
             }
-            if (fp.pre != null) {
-                fp.pre.slice(t).assign(g);
-            }
-            INDArray a = g.get(all(), interval(0, n));
-            INDArray f = g.get(all(), interval(n, 2 * n));
-            INDArray o = g.get(all(), interval(2 * n, 3 * n));
-            INDArray gi = g.get(all(), interval(3 * n, 4 * n));
-            gateFn.getActivation(g.get(all(), interval(n, 4 * n)), training);
-            actFn.getActivation(a, training);
+            // f, o, g in one op: z's column blocks 1..3 as [3, mb, n] into the gate slabs of step t.
+            activate(gateFn, view(fp.xw, t * mb * 4 * n + n, new long[] {3, mb, n}, new long[] {n, 4 * n, 1}),
+                    view(fp.ga, (nT + t) * slab, new long[] {3, mb, n}, new long[] {nT * slab, n, 1}), training);
+            INDArray a = view(fp.ga, t * slab, slabShape, null);
+            activate(actFn, view(fp.xw, t * mb * 4 * n, slabShape, new long[] {4 * n, 1}), a, training);
+            INDArray f = view(fp.ga, (nT + t) * slab, slabShape, null);
+            INDArray o = view(fp.ga, (2 * nT + t) * slab, slabShape, null);
+            INDArray gi = view(fp.ga, (3 * nT + t) * slab, slabShape, null);
 
             // c' = f ⊙ c + g ⊙ a
             if (prevNonZero) {
@@ -287,13 +287,8 @@ public class FusedLstmLayer extends BaseRecurrentLayer<FusedLstm> {
                 Nd4j.exec(new MulOp(new INDArray[] {gi, a}, new INDArray[] {cNext}));
             }
             // h' = o ⊙ act(c')
-            INDArray tcT = fp.tc.slice(t);
-            if (actFn instanceof ActivationTanH) {
-                Nd4j.exec(new Tanh(cNext, tcT));
-            } else {
-                tcT.assign(cNext);
-                actFn.getActivation(tcT, training);
-            }
+            INDArray tcT = view(fp.tc, t * slab, slabShape, null);
+            activate(actFn, cNext, tcT, training);
             Nd4j.exec(new MulOp(new INDArray[] {o, tcT}, new INDArray[] {hNext}));
 
             if (fp.partial[(int) t]) {
@@ -334,6 +329,36 @@ public class FusedLstmLayer extends BaseRecurrentLayer<FusedLstm> {
             target.assign(0);
         } else {
             target.assign(source);
+        }
+    }
+
+    /**
+     * A view of {@code base}'s buffer at {@code offset} elements past {@code base}'s own start, with the given shape
+     * and strides (null: row-major strides of the shape). Cheaper than chains of get/slice/reshape/permute, which
+     * matters for the many per-step views.
+     */
+    private static INDArray view(INDArray base, long offset, long[] shape, long[] stride) {
+        long[] st = stride;
+        if (st == null) {
+            st = new long[shape.length];
+            long s = 1;
+            for (int i = shape.length - 1; i >= 0; i--) {
+                st[i] = s;
+                s *= shape[i];
+            }
+        }
+        return Nd4j.create(base.data(), shape, st, base.offset() + offset, 'c');
+    }
+
+    /** out = fn(in), with in and out of the same shape; in is not modified. */
+    private static void activate(IActivation fn, INDArray in, INDArray out, boolean training) {
+        if (fn instanceof ActivationSigmoid) {
+            Nd4j.exec(new Sigmoid(in, out));
+        } else if (fn instanceof ActivationTanH) {
+            Nd4j.exec(new Tanh(in, out));
+        } else {
+            out.assign(in);
+            fn.getActivation(out, training);
         }
     }
 
@@ -436,61 +461,66 @@ public class FusedLstmLayer extends BaseRecurrentLayer<FusedLstm> {
             Nd4j.exec(new MulOp(new INDArray[] {e, fp.maskTm}, new INDArray[] {e}));
         }
 
-        // Factors of all steps, blocks k0..k5 of k [nR, mb, 6n], laid out like the gradient row d below:
+        // Factors of all steps, k [6, nR, mb, n] block-major (each k_i contiguous, like the gate blocks):
         //   dz_a = dc ⊙ k0, k0 = g ⊙ act'(z_a)       dz_f = dc ⊙ k1, k1 = c_prev ⊙ σ'(z_f)
         //   dz_o = dh ⊙ k2, k2 = act(c') ⊙ σ'(z_o)   dz_g = dc ⊙ k3, k3 = a ⊙ σ'(z_g)
         //   carry = dc ⊙ k4, k4 = f                    dc = dh ⊙ k5 + carry_next, k5 = o ⊙ act'(c')
         // with the mask folded into k2 and k5, so that masked examples get no gradient at their masked steps.
+        final long slab = mb * n;
+        final long[] stepsShape = {nR, mb, n};
         IActivation gateFn = conf.getGateActivationFn();
         IActivation actFn = conf.getActivationFn();
-        INDArray gatesR = fp.gates.get(interval(end, nT), all(), all());
-        INDArray preR = fp.pre == null ? null : fp.pre.get(interval(end, nT), all(), all());
-        INDArray a = block(gatesR, 0, n);
-        INDArray f = block(gatesR, 1, n);
-        INDArray o = block(gatesR, 2, n);
-        INDArray gi = block(gatesR, 3, n);
-        INDArray tcR = fp.tc.get(interval(end, nT), all(), all());
-        INDArray cPrevR = fp.c.get(interval(end, nT), all(), all());
+        INDArray a = view(fp.ga, end * slab, stepsShape, null);
+        INDArray f = view(fp.ga, (nT + end) * slab, stepsShape, null);
+        INDArray o = view(fp.ga, (2 * nT + end) * slab, stepsShape, null);
+        INDArray gi = view(fp.ga, (3 * nT + end) * slab, stepsShape, null);
+        INDArray tcR = view(fp.tc, end * slab, stepsShape, null);
+        INDArray cPrevR = view(fp.c, end * slab, stepsShape, null);
         INDArray maskR = fp.maskTm == null ? null : fp.maskTm.get(interval(end, nT), all(), all());
 
-        INDArray k = mgr.createUninitialized(ArrayType.BP_WORKING_MEM, dt, new long[] {nR, mb, 6 * n}, 'c');
-        INDArray k0 = block(k, 0, n);
-        INDArray k1 = block(k, 1, n);
-        INDArray k2 = block(k, 2, n);
-        INDArray k3 = block(k, 3, n);
-        INDArray k4 = block(k, 4, n);
-        INDArray k5 = block(k, 5, n);
-        if (gateFn instanceof ActivationSigmoid) {
-            // One op for the three sigmoid gates, which sit side by side in both arrays.
-            Nd4j.exec(new TimesOneMinus(gatesR.get(all(), all(), interval(n, 4 * n)),
-                    k.get(all(), all(), interval(n, 4 * n))));
-        } else {
-            derivative(gateFn, f, preR == null ? null : block(preR, 1, n), k1);
-            derivative(gateFn, o, preR == null ? null : block(preR, 2, n), k2);
-            derivative(gateFn, gi, preR == null ? null : block(preR, 3, n), k3);
+        INDArray k = mgr.createUninitialized(ArrayType.BP_WORKING_MEM, dt, new long[] {6, nR, mb, n}, 'c');
+        INDArray[] ks = new INDArray[6];
+        for (int j = 0; j < 6; j++) {
+            ks[j] = view(k, j * nR * slab, stepsShape, null);
         }
-        derivative(actFn, a, preR == null ? null : block(preR, 0, n), k0);
-        k0.muli(gi);
-        k1.muli(cPrevR);
-        k2.muli(tcR);
-        k3.muli(a);
-        k4.assign(f);
+        if (gateFn instanceof ActivationSigmoid) {
+            // One op for the three sigmoid gates, block-major in both arrays.
+            Nd4j.exec(new TimesOneMinus(
+                    view(fp.ga, (nT + end) * slab, new long[] {3, nR, mb, n}, new long[] {nT * slab, slab, n, 1}),
+                    view(k, nR * slab, new long[] {3, nR, mb, n}, null)));
+        } else {
+            derivative(gateFn, f, preActivations(fp, 1, end, n), ks[1]);
+            derivative(gateFn, o, preActivations(fp, 2, end, n), ks[2]);
+            derivative(gateFn, gi, preActivations(fp, 3, end, n), ks[3]);
+        }
+        derivative(actFn, a, preActivations(fp, 0, end, n), ks[0]);
+        ks[0].muli(gi);
+        ks[1].muli(cPrevR);
+        ks[2].muli(tcR);
+        ks[3].muli(a);
+        ks[4].assign(f);
         if (actFn instanceof ActivationTanH) {
-            Nd4j.exec(new MulOp(new INDArray[] {tcR, tcR}, new INDArray[] {k5}));
-            k5.rsubi(1.0);
+            Nd4j.exec(new MulOp(new INDArray[] {tcR, tcR}, new INDArray[] {ks[5]}));
+            ks[5].rsubi(1.0);
         } else {
             // act'(c'): c' equals the stored cell state wherever the mask is 1; elsewhere k5 is zeroed below.
-            derivative(actFn, null, fp.c.get(interval(end + 1, nT + 1), all(), all()), k5);
+            derivative(actFn, null, view(fp.c, (end + 1) * slab, stepsShape, null), ks[5]);
         }
-        k5.muli(o);
+        ks[5].muli(o);
         if (maskR != null) {
-            Nd4j.exec(new MulOp(new INDArray[] {k2, maskR}, new INDArray[] {k2}));
-            Nd4j.exec(new MulOp(new INDArray[] {k5, maskR}, new INDArray[] {k5}));
+            Nd4j.exec(new MulOp(new INDArray[] {ks[2], maskR}, new INDArray[] {ks[2]}));
+            Nd4j.exec(new MulOp(new INDArray[] {ks[5], maskR}, new INDArray[] {ks[5]}));
         }
 
-        // Per step gradient row d [mb, 6n] = [dz_a | dz_f | dz_o | dz_g | carry | dc]: dz_a..dz_g is dL/dz_t in W's
-        // and RW's column order (contiguous for the products), carry is dL/dc_{t−1} through the forget gate.
-        INDArray d = mgr.createUninitialized(ArrayType.BP_WORKING_MEM, dt, new long[] {nR, mb, 6 * n}, 'c');
+        // Per step gradient row d [mb, 7n] = [dz_a | dz_f | dz_o | dz_g | carry | dc | spare]: dz_a..dz_g is dL/dz_t
+        // in W's and RW's column order (for the products), carry is dL/dc_{t−1} through the forget gate. All per-step
+        // element-wise work is done by broadcasting a [1, mb, n] operand over [2, mb, n] block pairs, which ND4J
+        // runs fast on strided views (same-shape ops on strided views it runs slowly); the spare block makes
+        // "dc += carry" such a broadcast.
+        final long w7 = 7 * n;
+        INDArray d = mgr.createUninitialized(ArrayType.BP_WORKING_MEM, dt, new long[] {nR, mb, w7}, 'c');
+        final long[] pairShape = {2, mb, n};
+        final long[] oneShape = {1, mb, n};
         INDArray oneMinusM = null;
         INDArray tmp = null;
         if (fp.maskTm != null) {
@@ -500,48 +530,53 @@ public class FusedLstmLayer extends BaseRecurrentLayer<FusedLstm> {
         }
         for (long t = nT - 1; t >= end; t--) {
             long i = t - end;
-            INDArray dRow = d.slice(i).reshape('c', mb, 6, n);
-            INDArray kRow = k.slice(i).reshape('c', mb, 6, n);
-            INDArray dc = dRow.get(all(), point(5), all());
+            long row = i * mb * w7;
+            INDArray eT = view(e, t * slab, oneShape, null);
             // [dz_o, dc] = dh ⊙ [k2, k5]
-            Nd4j.exec(new MulOp(new INDArray[] {kRow.get(all(), interval(2, 3, 6), all()),
-                    e.slice(t).reshape('c', mb, 1, n)}, new INDArray[] {dRow.get(all(), interval(2, 3, 6), all())}));
+            INDArray k25 = view(k, (2 * nR + i) * slab, pairShape, new long[] {3 * nR * slab, n, 1});
+            Nd4j.exec(new MulOp(new INDArray[] {k25, eT},
+                    new INDArray[] {view(d, row + 2 * n, pairShape, new long[] {3 * n, w7, 1})}));
             boolean partial = fp.partial[(int) t];
             INDArray carryIn = null;
             if (t < nT - 1) {
-                carryIn = d.slice(i + 1).reshape('c', mb, 6, n).get(all(), point(4), all());
+                carryIn = view(d, row + mb * w7 + 4 * n, oneShape, new long[] {mb * w7, w7, 1});
+                INDArray add = carryIn;
                 if (partial) {
-                    Nd4j.exec(new MulOp(new INDArray[] {carryIn, fp.maskTm.slice(t)}, new INDArray[] {tmp}));
-                    dc.addi(tmp);
-                } else {
-                    dc.addi(carryIn);
+                    Nd4j.exec(new MulOp(new INDArray[] {carryIn.reshape(mb, n), fp.maskTm.slice(t)},
+                            new INDArray[] {tmp}));
+                    add = tmp.reshape(1, mb, n);
                 }
+                // [dc, spare] += carry
+                INDArray dcPair = view(d, row + 5 * n, pairShape, new long[] {n, w7, 1});
+                Nd4j.exec(new AddOp(new INDArray[] {dcPair, add}, new INDArray[] {dcPair}));
             }
-            INDArray dc3 = dc.reshape('c', mb, 1, n);
+            INDArray dc = view(d, row + 5 * n, oneShape, new long[] {mb * w7, w7, 1});
             // [dz_a, dz_f] = dc ⊙ [k0, k1];  [dz_g, carry] = dc ⊙ [k3, k4]
-            Nd4j.exec(new MulOp(new INDArray[] {kRow.get(all(), interval(0, 2), all()), dc3},
-                    new INDArray[] {dRow.get(all(), interval(0, 2), all())}));
-            Nd4j.exec(new MulOp(new INDArray[] {kRow.get(all(), interval(3, 5), all()), dc3},
-                    new INDArray[] {dRow.get(all(), interval(3, 5), all())}));
+            Nd4j.exec(new MulOp(new INDArray[] {view(k, i * slab, pairShape, new long[] {nR * slab, n, 1}), dc},
+                    new INDArray[] {view(d, row, pairShape, new long[] {n, w7, 1})}));
+            Nd4j.exec(new MulOp(new INDArray[] {view(k, (3 * nR + i) * slab, pairShape, new long[] {nR * slab, n, 1}),
+                    dc}, new INDArray[] {view(d, row + 3 * n, pairShape, new long[] {n, w7, 1})}));
+            INDArray ePrev = t > end ? view(e, (t - 1) * slab, new long[] {mb, n}, null) : null;
             if (partial) {
                 // Masked examples pass the gradients of their carried state straight to the previous step.
                 INDArray oneMinus = oneMinusM.slice(t);
                 if (carryIn != null) {
-                    Nd4j.exec(new MulOp(new INDArray[] {carryIn, oneMinus}, new INDArray[] {tmp}));
-                    dRow.get(all(), point(4), all()).addi(tmp);
+                    Nd4j.exec(new MulOp(new INDArray[] {carryIn.reshape(mb, n), oneMinus}, new INDArray[] {tmp}));
+                    view(d, row + 4 * n, new long[] {mb, n}, new long[] {w7, 1}).addi(tmp);
                 }
-                if (t > end) {
-                    Nd4j.exec(new MulOp(new INDArray[] {e.slice(t), oneMinus}, new INDArray[] {tmp}));
-                    e.slice(t - 1).addi(tmp);
+                if (ePrev != null) {
+                    Nd4j.exec(new MulOp(new INDArray[] {eT.reshape(mb, n), oneMinus}, new INDArray[] {tmp}));
+                    ePrev.addi(tmp);
                 }
             }
-            if (t > end) {
-                Nd4j.gemm(d.slice(i).get(all(), interval(0, 4 * n)), rw, e.slice(t - 1), false, true, 1.0, 1.0);
+            if (ePrev != null) {
+                Nd4j.gemm(view(d, row, new long[] {mb, 4 * n}, new long[] {w7, 1}), rw, ePrev, false, true, 1.0,
+                        1.0);
             }
         }
 
         // Parameter and input gradients: one product each over all steps.
-        INDArray dz = d.get(all(), all(), interval(0, 4 * n)).reshape('c', nR * mb, 4 * n);
+        INDArray dz = view(d, 0, new long[] {nR * mb, 4 * n}, new long[] {w7, 1});
         INDArray x2d = fp.x.get(interval(end, nT), all(), all()).reshape('c', nR * mb, nIn);
         INDArray hPrev2d = fp.h.get(interval(end, nT), all(), all()).reshape('c', nR * mb, n);
         Nd4j.gemm(x2d, dz, gW, true, false, 1.0, 0.0);
@@ -566,9 +601,10 @@ public class FusedLstmLayer extends BaseRecurrentLayer<FusedLstm> {
         return new Pair<>(ret, epsOut);
     }
 
-    /** Column block {@code i} (width n) along the last dimension of a rank-3 array. */
-    private static INDArray block(INDArray arr, int i, long n) {
-        return arr.get(all(), all(), interval(i * n, (i + 1) * n));
+    /** Pre-activations of gate block {@code block} for steps end..T-1, [nR, mb, n] (a strided view of xw). */
+    private static INDArray preActivations(ForwardPass fp, int block, long end, long n) {
+        return view(fp.xw, end * fp.mb * 4 * n + block * n, new long[] {fp.steps - end, fp.mb, n},
+                new long[] {fp.mb * 4 * n, 4 * n, 1});
     }
 
     /**

@@ -40,7 +40,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * gate multiplies the <em>result</em> of the recurrent matrix product. It is a documented choice: the original
  * formulation of Cho et al. (2014) applies the reset gate to the previous state <em>before</em> the product,
  * {@code n = act(x W_n + b_n + (r ⊙ h) W'_n)}. The variant here lets all three recurrent products of a time step be
- * computed by a single {@code h · RW} product, and makes weights exchangeable with cuDNN/PyTorch models.
+ * computed by a single {@code h · RW} product, and its parameters correspond one to one to {@code torch.nn.GRU}'s
+ * as PyTorch documents them: {@code W = weight_ih_l0ᵀ}, {@code RW = weight_hh_l0ᵀ}, same gate order r, z, n, and
+ * {@code b = [bias_ih_l0, bias_hh_l0]}.
  * With input {@code x} (row vector, size nIn), previous state {@code h} (size nOut), gate activation {@code σ}
  * (default sigmoid) and activation {@code act} (default tanh):
  * <pre>
@@ -142,12 +144,15 @@ public class GRU extends BaseRecurrentLayer {
     }
 
     /**
-     * Memory use, in array elements. Inference keeps per example and time step the input copy (nIn), the input and
-     * recurrent gate products (3·nOut each), the states (nOut) and the output (nOut). Training adds, per example and
-     * time step: the same forward buffers kept for backprop, the backward work arrays (12·nOut: epsilon copy,
-     * 5 precomputed factor blocks, a difference buffer, 5 gradient blocks), the input-gradient copy (nIn), plus pre-activations (3·nOut)
-     * when an activation other than sigmoid/tanh is used. GRULayer caches its forward buffers in the activations
-     * workspace whatever the cache mode, so the cache-mode memory is reported as 0 and included in training memory.
+     * Memory use, in array elements, from {@link GRULayer}'s buffers. Inference, per example and time step: the
+     * time-major input copy (nIn), the input projection before and after its transposing copy (3·nOut each), the
+     * recurrent products (3·nOut), the states (nOut) and the output (nOut). Training adds, per example and time step:
+     * the backward work arrays (18·nOut: epsilon copy, 5 precomputed factor blocks, a difference buffer, 5 gradient
+     * blocks and their transposed copy, a transposed state copy) and the input-gradient copy (nIn), plus
+     * pre-activations (3·nOut) when an activation other than sigmoid/tanh is used, plus a dropout copy of the input;
+     * and, independent of the minibatch, a reordered copy of the recurrent weights (3·nOut²). GRULayer keeps its
+     * forward buffers for backprop in the activations workspace whatever the cache mode, so the cache-mode memory is
+     * reported as 0 and the kept buffers are part of the training memory.
      */
     @Override
     public LayerMemoryReport getMemoryReport(InputType inputType) {
@@ -163,18 +168,22 @@ public class GRU extends BaseRecurrentLayer {
         long numParams = initializer().numParams(this);
         long updaterStateSize = getIUpdater() == null ? 0 : getIUpdater().stateSize(numParams);
 
-        boolean generic = !(getActivationFn() instanceof ActivationTanH || getActivationFn() instanceof ActivationSigmoid)
-                || !(gateActivationFn instanceof ActivationTanH || gateActivationFn instanceof ActivationSigmoid);
-        long fwdPerEx = t * (in + 3 * n + 3 * n + n + n) + n + (generic ? 3 * n * t : 0);
-        long bwdPerEx = t * (12 * n + in);
-        long dropoutPerEx = getIDropout() != null ? t * in : 0;
-        long trainPerEx = fwdPerEx + bwdPerEx + dropoutPerEx;
+        boolean generic = !hasDerivativeFromOutput(getActivationFn()) || !hasDerivativeFromOutput(gateActivationFn);
+        long fwdPerEx = t * (in + 3 * n + 3 * n + 3 * n + n + n) + n;
+        long bwdPerEx = t * (18 * n + in) + (generic ? 3 * n * t : 0) + (getIDropout() != null ? t * in : 0);
+        long trainPerEx = fwdPerEx + bwdPerEx;
+        long trainFixed = 3 * n * n;
 
         return new LayerMemoryReport.Builder(getLayerName(), GRU.class, inputType, outputType)
                 .standardMemory(numParams, updaterStateSize)
-                .workingMemory(0, fwdPerEx, MemoryReport.CACHE_MODE_ALL_ZEROS, MemoryReport.cacheModeMapFor(trainPerEx))
+                .workingMemory(0, fwdPerEx, MemoryReport.cacheModeMapFor(trainFixed),
+                        MemoryReport.cacheModeMapFor(trainPerEx))
                 .cacheMemory(MemoryReport.CACHE_MODE_ALL_ZEROS, MemoryReport.CACHE_MODE_ALL_ZEROS)
                 .build();
+    }
+
+    private static boolean hasDerivativeFromOutput(IActivation fn) {
+        return fn instanceof ActivationTanH || fn instanceof ActivationSigmoid;
     }
 
     public IActivation getGateActivationFn() {
@@ -216,6 +225,7 @@ public class GRU extends BaseRecurrentLayer {
     }
 
     /** Builder for {@link GRU}; the activation defaults to tanh and the gate activation to sigmoid. */
+    @SuppressWarnings("unchecked") // build() narrows DL4J's generic <E extends Layer> E build(), as DL4J's own layers do
     public static class Builder extends BaseRecurrentLayer.Builder<Builder> {
 
         private IActivation gateActivationFn = new ActivationSigmoid();
@@ -245,7 +255,6 @@ public class GRU extends BaseRecurrentLayer {
         }
 
         @Override
-        @SuppressWarnings("unchecked")
         public GRU build() {
             return new GRU(this);
         }

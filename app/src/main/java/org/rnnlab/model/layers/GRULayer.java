@@ -59,14 +59,16 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public class GRULayer extends BaseRecurrentLayer<GRU> {
 
+    private static final long serialVersionUID = 1L;
+
     /** Key of the hidden state [minibatch, nOut] in the stored-state maps (same key as DL4J's LSTM/SimpleRnn). */
     public static final String STATE_KEY_PREV_ACTIVATION = "prevAct";
 
-    private ForwardState cachedForward;
+    private transient ForwardState cachedForward;
     // Initial state of the latest forward pass and the input it ran on: a backprop that has to recompute the forward
     // pass starts from the same state, whichever entry point (activate, rnnActivateUsingStoredState) ran it.
-    private INDArray lastForwardInput;
-    private INDArray lastForwardH0;
+    private transient INDArray lastForwardInput;
+    private transient INDArray lastForwardH0;
 
     public GRULayer(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
@@ -104,6 +106,7 @@ public class GRULayer extends BaseRecurrentLayer<GRU> {
         return ws != null && ws.isScopeActive() && ws.getGenerationId() == arr.data().getGenerationId();
     }
 
+    @SuppressWarnings("try") // the scope only redirects allocations
     private static INDArray detachedCopy(INDArray arr) {
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
             return arr.dup('c');
@@ -459,9 +462,11 @@ public class GRULayer extends BaseRecurrentLayer<GRU> {
         Nd4j.gemm(h2d, dRZ, gRW.get(all(), interval(0, 2 * n)), true, false, 1.0, 0.0);
         Nd4j.gemm(h2d, dPn, gRW.get(all(), interval(2 * n, 3 * n)), true, false, 1.0, 0.0);
         INDArray sums = g2d.sum(true, 0); // [1, 5n]
-        gB.get(interval(0, 0, true), interval(0, 2 * n)).assign(sums.get(interval(0, 0, true), interval(n, 3 * n)));
-        gB.get(interval(0, 0, true), interval(2 * n, 3 * n)).assign(sums.get(interval(0, 0, true), interval(3 * n, 4 * n)));
-        gB.get(interval(0, 0, true), interval(3 * n, 5 * n)).assign(sums.get(interval(0, 0, true), interval(n, 3 * n)));
+        INDArray sumRZ = sums.get(interval(0, 0, true), interval(n, 3 * n));
+        gB.get(interval(0, 0, true), interval(0, 2 * n)).assign(sumRZ);
+        gB.get(interval(0, 0, true), interval(2 * n, 3 * n))
+                .assign(sums.get(interval(0, 0, true), interval(3 * n, 4 * n)));
+        gB.get(interval(0, 0, true), interval(3 * n, 5 * n)).assign(sumRZ);
         gB.get(interval(0, 0, true), interval(5 * n, 6 * n)).assign(sums.get(interval(0, 0, true), interval(0, n)));
 
         INDArray dx2d = mgr.createUninitialized(work, dt, new long[] {nR * mb, nIn}, 'c');

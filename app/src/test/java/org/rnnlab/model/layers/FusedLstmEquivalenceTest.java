@@ -36,13 +36,13 @@ import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
 /**
  * {@link FusedLstm} against DL4J's {@code LSTM} with identical parameters: two stacked recurrent layers and an
  * {@code RnnOutputLayer}, built once with each layer type, the fused network given the stock network's flattened
- * parameter vector. Outputs, scores and gradients must agree to float rounding in FLOAT (relative 1e-4 of the
+ * parameter vector. Outputs, scores and gradients must agree to float rounding in FLOAT (relative 1e-5 of the
  * array's largest value) and to 1e-9 in DOUBLE.
  */
 class FusedLstmEquivalenceTest {
 
     private static final Logger LOG = LogManager.getLogger(FusedLstmEquivalenceTest.class);
-    private static final double FLOAT_TOL = 1e-4;
+    private static final double FLOAT_TOL = 1e-5;
     private static final double DOUBLE_TOL = 1e-9;
 
     private static DataType savedDefault;

@@ -102,6 +102,10 @@ class GRUGradientCheckTest {
                 .nIn(nIn).nOut(nOut).dataFormat(format).build();
     }
 
+    private static OutputLayer softmaxOut(int nIn, int nOut) {
+        return new OutputLayer.Builder(LossFunction.MCXENT).activation(Activation.SOFTMAX).nIn(nIn).nOut(nOut).build();
+    }
+
     private static MultiLayerNetwork init(MultiLayerConfiguration conf) {
         MultiLayerNetwork net = new MultiLayerNetwork(conf);
         net.init();
@@ -213,7 +217,7 @@ class GRUGradientCheckTest {
     void lastTimeStepOfBidirectionalWithMask() {
         MultiLayerNetwork net = init(base().list()
                 .layer(new LastTimeStep(new Bidirectional(Bidirectional.Mode.ADD, gru(3, 4, RNNFormat.NCW).build())))
-                .layer(new OutputLayer.Builder(LossFunction.MCXENT).activation(Activation.SOFTMAX).nIn(4).nOut(3).build())
+                .layer(softmaxOut(4, 3))
                 .build());
         INDArray m = mask(new int[][] {{1, 1, 1, 1}, {1, 1, 0, 0}, {1, 1, 1, 0}});
         check("LastTimeStep(Bidirectional(ADD)) + OutputLayer, masked", net, uniform(15, 1.0, 3, 3, 4),
@@ -224,7 +228,7 @@ class GRUGradientCheckTest {
     void lastTimeStepNwc() {
         MultiLayerNetwork net = init(base().list()
                 .layer(new LastTimeStep(gru(4, 3, RNNFormat.NWC).build()))
-                .layer(new OutputLayer.Builder(LossFunction.MCXENT).activation(Activation.SOFTMAX).nIn(3).nOut(2).build())
+                .layer(softmaxOut(3, 2))
                 .build());
         check("LastTimeStep(GRU) NWC + OutputLayer", net, uniform(17, 1.0, 2, 5, 4), oneHot2d(18, 2, 2), null, null);
     }

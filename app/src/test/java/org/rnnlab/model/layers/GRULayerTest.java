@@ -72,6 +72,10 @@ class GRULayerTest {
                 .nIn(nIn).nOut(nOut).dataFormat(format).build();
     }
 
+    private static OutputLayer softmaxOut(int nIn, int nOut) {
+        return new OutputLayer.Builder(LossFunction.MCXENT).activation(Activation.SOFTMAX).nIn(nIn).nOut(nOut).build();
+    }
+
     private static MultiLayerNetwork net(MultiLayerConfiguration conf) {
         MultiLayerNetwork net = new MultiLayerNetwork(conf);
         net.init();
@@ -104,9 +108,9 @@ class GRULayerTest {
         Layer l = net.getLayer(0);
         assertEquals(3 * 12 + 4 * 12 + 24, l.numParams());
         assertEquals(List.of("W", "RW", "b"), List.copyOf(l.paramTable().keySet()));
-        assertEquals(List.of(3L, 12L), List.of(l.getParam("W").shape()[0], l.getParam("W").shape()[1]));
-        assertEquals(List.of(4L, 12L), List.of(l.getParam("RW").shape()[0], l.getParam("RW").shape()[1]));
-        assertEquals(List.of(1L, 24L), List.of(l.getParam("b").shape()[0], l.getParam("b").shape()[1]));
+        assertArrayEquals(new long[] {3, 12}, l.getParam("W").shape());
+        assertArrayEquals(new long[] {4, 12}, l.getParam("RW").shape());
+        assertArrayEquals(new long[] {1, 24}, l.getParam("b").shape());
         assertEquals(0.25, l.getParam("b").minNumber().doubleValue(), 1e-7);
         assertEquals(0.25, l.getParam("b").maxNumber().doubleValue(), 1e-7);
         assertEquals(0.0, l.getParam("RW").norm2Number().doubleValue(), 0.0, "recurrent weight init is separate");
@@ -117,7 +121,8 @@ class GRULayerTest {
     void inputTypeSetsNInAndFormat() {
         MultiLayerConfiguration conf = base(DataType.FLOAT).list()
                 .layer(new GRU.Builder().nOut(4).build())
-                .layer(new RnnOutputLayer.Builder(LossFunction.MCXENT).activation(Activation.SOFTMAX).nOut(2).build())
+                .layer(new RnnOutputLayer.Builder(LossFunction.MCXENT).activation(Activation.SOFTMAX).nOut(2)
+                        .dataFormat(RNNFormat.NWC).build())
                 .setInputType(InputType.recurrent(3, RNNFormat.NWC))
                 .build();
         GRU g = (GRU) conf.getConf(0).getLayer();
@@ -412,6 +417,29 @@ class GRULayerTest {
     }
 
     @Test
+    void externalErrorsBackpropAgreesAcrossWorkspaceModes() {
+        // feedForward(true, false) keeps activations outside workspaces, so with workspaces ENABLED the GRU does not
+        // cache and its backprop recomputes the forward pass in working-memory workspaces; with NONE it uses its cache.
+        INDArray x = uniform(55, 1.0, 2, 3, 6);
+        INDArray eps = uniform(56, 1.0, 2, 3, 6);
+        INDArray[] withWs = externalErrorsBackprop(WorkspaceMode.ENABLED, x, eps);
+        INDArray[] withoutWs = externalErrorsBackprop(WorkspaceMode.NONE, x, eps);
+        assertGradsEqual(withWs, withoutWs);
+    }
+
+    private static INDArray[] externalErrorsBackprop(WorkspaceMode mode, INDArray x, INDArray eps) {
+        MultiLayerNetwork net = net(base(DataType.DOUBLE)
+                .trainingWorkspaceMode(mode).inferenceWorkspaceMode(mode)
+                .list()
+                .layer(gru(3, 4, RNNFormat.NCW).build())
+                .layer(gru(4, 3, RNNFormat.NCW).build())
+                .build());
+        net.setInput(x);
+        net.feedForward(true, false);
+        return grads(net.backpropGradient(eps, LayerWorkspaceMgr.noWorkspaces()));
+    }
+
+    @Test
     void ncwAndNwcAgree() {
         MultiLayerNetwork ncw = net(base(DataType.DOUBLE).list()
                 .layer(gru(3, 4, RNNFormat.NCW).build())
@@ -469,7 +497,7 @@ class GRULayerTest {
         }
         MultiLayerNetwork net = new MultiLayerNetwork(base(DataType.FLOAT).updater(new Adam(0.05)).list()
                 .layer(new LastTimeStep(gru(1, 8, RNNFormat.NCW).build()))
-                .layer(new OutputLayer.Builder(LossFunction.MCXENT).activation(Activation.SOFTMAX).nIn(8).nOut(2).build())
+                .layer(softmaxOut(8, 2))
                 .build());
         net.init();
         DataSet ds = new DataSet(x, y);
@@ -493,7 +521,7 @@ class GRULayerTest {
                         .dataFormat(RNNFormat.NWC).build())
                 .layer(new Bidirectional(Bidirectional.Mode.CONCAT, gru(4, 3, RNNFormat.NWC).build()))
                 .layer(new LastTimeStep(gru(6, 2, RNNFormat.NWC).build()))
-                .layer(new OutputLayer.Builder(LossFunction.MCXENT).activation(Activation.SOFTMAX).nIn(2).nOut(2).build())
+                .layer(softmaxOut(2, 2))
                 .build();
     }
 
@@ -576,7 +604,7 @@ class GRULayerTest {
     void lastTimeStepUsesLastUnmaskedStep() {
         MultiLayerNetwork net = net(base(DataType.DOUBLE).list()
                 .layer(new LastTimeStep(gru(3, 4, RNNFormat.NCW).build()))
-                .layer(new OutputLayer.Builder(LossFunction.MCXENT).activation(Activation.SOFTMAX).nIn(4).nOut(2).build())
+                .layer(softmaxOut(4, 2))
                 .build());
         INDArray x = uniform(91, 1.0, 2, 3, 5);
         INDArray m = mask(new int[][] {{1, 1, 1, 0, 0}, {1, 1, 1, 1, 1}});

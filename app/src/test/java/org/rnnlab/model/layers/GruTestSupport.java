@@ -3,9 +3,9 @@ package org.rnnlab.model.layers;
 import java.util.Map;
 import java.util.Random;
 
-import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.layers.recurrent.Bidirectional;
+import org.deeplearning4j.nn.conf.layers.wrapper.BaseWrapperLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -68,7 +68,7 @@ final class GruTestSupport {
     static void randomiseGruParams(MultiLayerNetwork net, long seed) {
         long s = seed;
         for (int i = 0; i < net.getnLayers(); i++) {
-            if (!net.getLayerWiseConfigurations().getConf(i).getLayer().toString().contains("GRU(")) {
+            if (!isGru(net.getLayerWiseConfigurations().getConf(i).getLayer())) {
                 continue;
             }
             // Keys are W, RW, b, or the same with Bidirectional's f/b prefix: biases are the keys ending in "b".
@@ -79,16 +79,19 @@ final class GruTestSupport {
         }
     }
 
+    /** A GRU configuration, possibly inside Bidirectional / LastTimeStep wrappers. */
+    private static boolean isGru(org.deeplearning4j.nn.conf.layers.Layer conf) {
+        if (conf instanceof Bidirectional) {
+            return isGru(((Bidirectional) conf).getFwd());
+        }
+        if (conf instanceof BaseWrapperLayer) {
+            return isGru(((BaseWrapperLayer) conf).getUnderlying());
+        }
+        return conf instanceof GRU;
+    }
+
     /** Softmax cross-entropy score as MultiLayerNetwork computes it: summed over steps and examples, divided by mb. */
     static double mcxent(INDArray probs, INDArray labels) {
         return -labels.mul(Transforms.log(probs, true)).sumNumber().doubleValue() / probs.size(0);
-    }
-
-    static LayerWorkspaceMgr noWs() {
-        return LayerWorkspaceMgr.noWorkspaces();
-    }
-
-    static GRULayer gruLayer(Layer l) {
-        return (GRULayer) l;
     }
 }

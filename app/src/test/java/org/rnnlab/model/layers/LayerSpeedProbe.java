@@ -36,11 +36,13 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  * score, and parameter update (from training-listener callbacks). The variants run alternately in rounds so that
  * a change in machine load affects both alike; the figures are medians over rounds.
  *
- * <p>Not a test: run it by hand, with OpenMP settings of your choice, on an otherwise idle machine, e.g.
+ * <p>Not a test: run it by hand, with OpenMP settings of your choice, on an otherwise idle machine (another
+ * CPU-heavy process on a 2-core machine distorts both figures), e.g. from the checkout root, with the runtime class
+ * path of the app module in cp.txt:
  * <pre>
  * mvn -o -q test-compile
- * OMP_NUM_THREADS=1 OMP_WAIT_POLICY=PASSIVE java -cp target/test-classes:target/classes:$(cat cp.txt) \
- *     org.rnnlab.model.layers.LayerSpeedProbe [warmup=10] [timed=50] [rounds=3] [variants=stock,fused]
+ * OMP_NUM_THREADS=1 OMP_WAIT_POLICY=PASSIVE java -cp app/target/test-classes:app/target/classes:$(cat cp.txt) \
+ *     org.rnnlab.model.layers.LayerSpeedProbe [warmup=10] [timed=50] [rounds=1] [variants=stock,fused]
  * </pre>
  */
 public final class LayerSpeedProbe {
@@ -56,7 +58,7 @@ public final class LayerSpeedProbe {
     public static void main(String[] args) {
         int warmup = intArg(args, "warmup", 10);
         int timed = intArg(args, "timed", 50);
-        int rounds = intArg(args, "rounds", 3);
+        int rounds = intArg(args, "rounds", 1);
         String[] variants = stringArg(args, "variants", "stock,fused").split(",");
 
         Nd4j.setDefaultDataTypes(DataType.FLOAT, DataType.FLOAT);
