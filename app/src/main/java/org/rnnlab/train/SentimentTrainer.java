@@ -1,5 +1,6 @@
 package org.rnnlab.train;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -15,6 +16,8 @@ import org.rnnlab.model.SentimentModelFactory;
 import org.rnnlab.text.ReviewEncoder;
 import org.rnnlab.text.Vocabulary;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -58,6 +61,31 @@ public final class SentimentTrainer {
                          boolean interrupted, String stopReason, double trainingSeconds) implements TrainOutcome {
     }
 
+    /**
+     * Running sums of the epoch in progress, saved with a mid-epoch checkpoint so that after
+     * {@code --resume} the epoch's loss, speed and time cover all of it, not only the resumed part.
+     */
+    record EpochSums(double lossSum, long reviews, double normSum, long steps, double seconds) {
+        static final String EXTRA = "epoch-sums.json";
+        private static final ObjectMapper JSON = new ObjectMapper();
+
+        byte[] toJson() {
+            try {
+                return JSON.writeValueAsBytes(this);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        static EpochSums fromJson(byte[] json) {
+            try {
+                return JSON.readValue(json, EpochSums.class);
+            } catch (IOException e) {
+                throw new UncheckedIOException("Corrupt epoch sums in checkpoint", e);
+            }
+        }
+    }
+
     private SentimentTrainer() {
     }
 
@@ -67,6 +95,7 @@ public final class SentimentTrainer {
         Vocabulary vocab = req.data().vocabulary();
         MultiLayerNetwork net;
         TrainingState state;
+        EpochSums carried = null;
         if (req.resume()) {
             Checkpoints.Restored ckpt = Checkpoints.restore(req.run(), ModelKind.SENTIMENT);
             if (!ckpt.vocabulary().equals(vocab)) {
@@ -75,6 +104,9 @@ public final class SentimentTrainer {
             }
             net = ckpt.network();
             state = ckpt.state();
+            if (state.stepsDone() > 0 && ckpt.extras().containsKey(EpochSums.EXTRA)) {
+                carried = EpochSums.fromJson(ckpt.extras().get(EpochSums.EXTRA));
+            }
             LOG.info("Resuming {} at epoch {}, step {}", req.run().path(), state.epoch(), state.stepsDone());
         } else {
             net = new MultiLayerNetwork(SentimentModelFactory.build(cfg, vocab.size()));
@@ -84,6 +116,9 @@ public final class SentimentTrainer {
                     cfg.model().layers(), cfg.model().hiddenSize(), cfg.model().bidirectional() ? "bidirectional " : "",
                     cfg.model().cell(), cfg.model().pooling(), cfg.model().output(), vocab.size());
         }
+        // Logged here as well because the data is read before the run folder and its log exist.
+        LOG.info("Data: {} training and {} validation reviews from {}", req.data().train().size(),
+                req.data().valid().size(), req.data().source());
         GlobalNormClipping clipping = t.clipNorm() > 0 ? new GlobalNormClipping(t.clipNorm()) : null;
         if (clipping != null) {
             net.setListeners(clipping);
@@ -102,11 +137,12 @@ public final class SentimentTrainer {
             }
             int[] order = epochOrder(train.size(), cfg.seed(), epoch);
             long firstStep = epoch == state.epoch() ? state.stepsDone() : 0;
-            double lossSum = 0;
-            long reviews = 0;
-            double normSum = 0;
-            long done = 0;
-            long epochStart = System.nanoTime();
+            EpochSums before = firstStep > 0 && carried != null ? carried : new EpochSums(0, 0, 0, 0, 0);
+            double lossSum = before.lossSum();
+            long reviews = before.reviews();
+            double normSum = before.normSum();
+            long done = before.steps();
+            long epochStart = System.nanoTime() - (long) (before.seconds() * 1e9);
             boolean stopped = false;
             try (EpochProgress progress = new EpochProgress("epoch " + epoch + "/" + t.epochs(), steps, firstStep,
                     req.quiet())) {
@@ -138,7 +174,8 @@ public final class SentimentTrainer {
             if (stopped) {
                 String reason = req.stop().isRequested() ? "interrupted" : "time limit reached";
                 state = withElapsed(state, clock);
-                Checkpoints.save(req.run(), net, ModelKind.SENTIMENT, cfg, vocab, ReviewEncoder.UNK, state, Map.of());
+                Checkpoints.save(req.run(), net, ModelKind.SENTIMENT, cfg, vocab, ReviewEncoder.UNK, state,
+                        Map.of(EpochSums.EXTRA, new EpochSums(lossSum, reviews, normSum, done, epochSeconds).toJson()));
                 LOG.info("Stopped ({}) at epoch {}, step {}/{}; checkpoint {} — continue with: rnnlab train --resume {}",
                         reason, epoch, state.stepsDone(), steps, req.run().checkpoint(), req.run().path());
                 return new Result(req.run(), history, state.bestMetric(), state.bestEpoch(), true, reason,

@@ -121,6 +121,48 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void shippedImdbConfigsLoadAndTheSeedIsTheKerasTutorial() {
+        Path configs = Path.of("..", "configs");
+        SentimentConfig seed = (SentimentConfig) ConfigLoader.load(configs.resolve("imdb-seed.yaml"), List.of());
+        assertEquals(10000, seed.data().vocabSize());
+        assertEquals(80, seed.data().maxLen());
+        assertEquals("pre", seed.data().padding());
+        assertEquals("pre", seed.data().truncating());
+        assertEquals("rnn", seed.model().cell());
+        assertEquals(2, seed.model().layers());
+        assertEquals(64, seed.model().hiddenSize());
+        assertEquals(100, seed.model().embeddingSize());
+        assertEquals(0.5, seed.model().inputDropout(), "SimpleRNN(64, dropout=0.5)");
+        assertEquals("sigmoid", seed.model().output());
+        assertEquals(1e-3, seed.train().learningRate());
+        assertEquals(128, seed.train().batchSize());
+        assertEquals(4, seed.train().epochs());
+        assertEquals(seed.withName("sentiment"), ConfigLoader.parse("task: sentiment\n", "defaults"),
+                "missing keys take the tutorial's values");
+        for (String name : List.of("imdb-lstm.yaml", "imdb-bilstm.yaml", "imdb-gru.yaml")) {
+            SentimentConfig c = (SentimentConfig) ConfigLoader.load(configs.resolve(name), List.of());
+            assertEquals(name.contains("gru") ? "gru" : "lstm", c.model().cell(), name);
+        }
+        SentimentConfig bi = (SentimentConfig) ConfigLoader.load(configs.resolve("imdb-bilstm.yaml"), List.of());
+        assertTrue(bi.model().bidirectional() && bi.data().maxLen() > 80);
+    }
+
+    @Test
+    void sentimentCombinationsThatCannotWorkAreRefused() throws IOException {
+        Path f = write("s.yaml", "task: sentiment\nmodel:\n  bidirectional: true\n");
+        assertEquals("max", ((SentimentConfig) ConfigLoader.load(f, List.of())).model().pooling(),
+                "two directions pool with max unless told otherwise");
+        String last = error(() -> ConfigLoader.load(f, List.of("model.pooling=last")));
+        assertTrue(last.contains("model.pooling") && last.contains("bidirectional"), last);
+        String patience = error(() -> ConfigLoader.load(f, List.of("train.patience=2", "data.valid_fraction=0")));
+        assertTrue(patience.contains("train.patience") && patience.contains("valid_fraction"), patience);
+        String rate = error(() -> ConfigLoader.load(f, List.of("model.input_dropout=1.0")));
+        assertTrue(rate.contains("model.input_dropout") && rate.contains("less than 1.0"), rate);
+        String side = error(() -> ConfigLoader.load(f, List.of("data.padding=left")));
+        assertTrue(side.contains("data.padding") && side.contains("post, pre"), side);
+    }
+
+    @Test
     void resolvedYamlRoundTrips() throws IOException {
         Path f = write("rt.yaml", "task: sentiment\nmodel:\n  cell: lstm\n  bidirectional: true\n");
         RunConfig c = ConfigLoader.load(f, List.of("data.max_len=400"));

@@ -92,7 +92,7 @@ class SentimentTrainerTest {
                 + "model: {cell: lstm, layers: 1, hidden_size: 4, embedding_size: 4, input_dropout: 0.3, dropout: 0.3}\n");
         SentimentConfig one = (SentimentConfig) ConfigLoader.parse(ConfigLoader.toYaml(two).replace("epochs: 2", "epochs: 1"), "one");
         RunDirectory straight = RunDirectory.create(dir.resolve("straight"), two);
-        train(two, straight, false, StopRequest.manual());
+        SentimentTrainer.Result whole = train(two, straight, false, StopRequest.manual());
 
         RunDirectory boundary = RunDirectory.create(dir.resolve("boundary"), one);
         train(one, boundary, false, StopRequest.manual());
@@ -107,6 +107,9 @@ class SentimentTrainerTest {
         SentimentTrainer.Result rest = train(two, broken, true, StopRequest.manual());
         assertFalse(rest.interrupted());
         assertEquals(2, rest.epochs().get(rest.epochs().size() - 1).epoch());
+        assertEquals(whole.epochs().get(0).trainLoss(), rest.epochs().get(0).trainLoss(), 1e-6,
+                "the interrupted epoch's loss covers the steps before the interruption too");
+        assertEquals(whole.epochs().get(1).validAccuracy(), rest.epochs().get(1).validAccuracy(), 1e-9);
 
         INDArray a = params(straight.checkpoint());
         for (RunDirectory other : List.of(boundary, broken)) {
