@@ -18,7 +18,7 @@ import java.util.concurrent.Callable;
 
 /** {@code rnnlab sample}: generates text from a language model. */
 @Command(name = "sample", mixinStandardHelpOptions = true,
-        description = "Generate text from a language model, one sample per line.")
+        description = "Generate text from a language model, one sample per line (the seed text, then the generated words).")
 final class SampleCommand implements Callable<Integer> {
 
     @Option(names = "--model", required = true, paramLabel = "FILE", description = "Language model file.")
@@ -79,7 +79,10 @@ final class SampleCommand implements Callable<Integer> {
                 m.put("ended_at_eos", s.endedAtEos());
                 out.println(mapper.writeValueAsString(m));
             } else {
-                out.println(s.text());
+                // Like char-rnn, the seed opens the line: a sample that ends at once (the model
+                // thinks the sentence is complete) still reads as a sentence, not an empty line.
+                String seed = String.join(" ", org.rnnlab.data.lm.WordTokenizer.words(seedText));
+                out.println(seed.isEmpty() ? s.text() : s.text().isEmpty() ? seed : seed + " " + s.text());
             }
         }
         out.flush();
