@@ -31,6 +31,11 @@ OUT="runs/bench/train-$(date +%Y%m%d-%H%M%S).txt"
 REF="$ROOT/../shared/reference/torch_ptb.py"
 # rnnlab imports PTB into datasets/ptb on first use (from RNNLAB_DATASETS_MIRROR); the reference reads it there.
 PTB_DIR="$ROOT/datasets/ptb"
+# Debian's OpenBLAS misdetects some virtual AVX-512 processors (generic kernels); name the core there.
+# Elsewhere (for example AMD Zen) its own detection is right, and forcing SkylakeX would crash.
+if [ -z "${OPENBLAS_CORETYPE:-}" ] && grep -qw avx512f /proc/cpuinfo; then
+  export OPENBLAS_CORETYPE=SkylakeX
+fi
 HAVE_TORCH=0
 if [ -f "$REF" ] && /usr/bin/python3 -c "import torch" 2>/dev/null; then
   HAVE_TORCH=1
@@ -39,6 +44,7 @@ median() { sort -g | awk '{a[NR]=$1} END {if (NR == 0) print "nan"; else print (
 
 {
   echo "# rnnlab training benchmark, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, $(scripts/rnnlab --version | head -1)"
+  echo "# cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-auto}"
   echo "# steps=$STEPS warmup=$WARMUP repeats=$REPEATS sets=${SETS[*]:-none} torch=$HAVE_TORCH"
   printf "%-28s %-8s %7s %12s %12s %8s\n" config cell threads rnnlab_wps torch_wps ratio
 } | tee "$OUT"
@@ -52,7 +58,7 @@ for cfg in $CONFIGS; do
       ours+=("$(sed -E 's/.*"wordsPerSecond":([0-9.eE+-]+).*/\1/' <<<"$json")")
       cell="$(sed -E 's/.*"cell":"([a-z]+)".*/\1/' <<<"$json")"
       if [ "$HAVE_TORCH" = 1 ] && [ "$cell" = lstm ] && [ -f "$PTB_DIR/ptb.train.txt" ]; then
-        line="$(OPENBLAS_CORETYPE=SkylakeX OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS="$t" /usr/bin/python3 "$REF" \
+        line="$(OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS="$t" /usr/bin/python3 "$REF" \
           --data "$PTB_DIR" --config "$size" --threads "$t" --bench-steps "$STEPS" | grep '^BENCH')"
         theirs+=("$(sed -E 's/.*words\/sec=([0-9.]+).*/\1/' <<<"$line")")
       fi
