@@ -66,19 +66,13 @@ public final class LmModelFactory {
         if (m.impl().equals("fused")) {
             SparseSoftmaxOutput.Builder out = new SparseSoftmaxOutput.Builder().nIn(nIn).nOut(vocabSize)
                     .dataFormat(RNNFormat.NCW);
-            if (m.keepProb() < 1.0) {
-                out.dropOut(m.keepProb());
-            }
-            return out.build();
+            return withDropout(out, m.keepProb()).build();
         }
         RnnOutputLayer.Builder out = new RnnOutputLayer.Builder(LossFunctions.LossFunction.SPARSE_MCXENT)
                 .nIn(nIn).nOut(vocabSize)
                 .activation(Activation.SOFTMAX)
                 .dataFormat(RNNFormat.NCW);
-        if (m.keepProb() < 1.0) {
-            out.dropOut(m.keepProb());
-        }
-        return out.build();
+        return withDropout(out, m.keepProb()).build();
     }
 
     private static Layer recurrent(LmConfig.Model m, int nIn) {
@@ -89,10 +83,7 @@ public final class LmModelFactory {
                         .activation(Activation.TANH)
                         .gateActivationFunction(Activation.SIGMOID)
                         .dataFormat(RNNFormat.NCW);
-                if (m.keepProb() < 1.0) {
-                    b.dropOut(m.keepProb());
-                }
-                yield b.build();
+                yield withDropout(b, m.keepProb()).build();
             }
             case "lstm" -> {
                 if (m.impl().equals("fused")) {
@@ -102,10 +93,7 @@ public final class LmModelFactory {
                             .gateActivationFunction(Activation.SIGMOID)
                             .forgetGateBiasInit(0.0)
                             .dataFormat(RNNFormat.NCW);
-                    if (m.keepProb() < 1.0) {
-                        b.dropOut(m.keepProb());
-                    }
-                    yield b.build();
+                    yield withDropout(b, m.keepProb()).build();
                 }
                 LSTM.Builder b = new LSTM.Builder()
                         .nIn(nIn).nOut(m.hiddenSize())
@@ -114,12 +102,20 @@ public final class LmModelFactory {
                         // The tutorial's forget_bias is 0; DL4J's default of 1 would change the model.
                         .forgetGateBiasInit(0.0)
                         .dataFormat(RNNFormat.NCW);
-                if (m.keepProb() < 1.0) {
-                    b.dropOut(m.keepProb());
-                }
-                yield b.build();
+                yield withDropout(b, m.keepProb()).build();
             }
             default -> throw new IllegalArgumentException("Unsupported cell for the language model: " + m.cell());
         };
+    }
+
+    /**
+     * Zaremba's dropout on non-recurrent connections: DL4J drops a layer's input, and its value is
+     * the keep probability.
+     */
+    private static <T extends Layer.Builder<T>> T withDropout(T builder, double keepProb) {
+        if (keepProb < 1.0) {
+            builder.dropOut(keepProb);
+        }
+        return builder;
     }
 }

@@ -272,12 +272,12 @@ class FusedLstmEquivalenceTest {
     }
 
     private static INDArray input(long seed, DataType dt, RNNFormat fmt, int mb, int nIn, int t) {
-        INDArray x = FusedLstmGradientCheckTest.uniform(seed, 1.0, mb, nIn, t).castTo(dt);
+        INDArray x = LayerTestData.uniform(seed, 1.0, mb, nIn, t).castTo(dt);
         return fmt == RNNFormat.NWC ? x.permute(0, 2, 1).dup() : x;
     }
 
     private static INDArray labels(long seed, DataType dt, RNNFormat fmt, int mb, int nOut, int t) {
-        INDArray y = FusedLstmGradientCheckTest.oneHotNcw(seed, mb, nOut, t).castTo(dt);
+        INDArray y = LayerTestData.oneHotNcw(seed, mb, nOut, t).castTo(dt);
         return fmt == RNNFormat.NWC ? y.permute(0, 2, 1).dup() : y;
     }
 

@@ -2,6 +2,9 @@ package org.rnnlab.model.layers;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.rnnlab.model.layers.LayerTestData.oneHot2d;
+import static org.rnnlab.model.layers.LayerTestData.oneHotNcw;
+import static org.rnnlab.model.layers.LayerTestData.uniform;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -335,34 +338,8 @@ class FusedLstmGradientCheckTest {
         assertTrue(GradientCheckUtil.checkGradients(c), "gradient check failed: " + name);
     }
 
-    static INDArray uniform(long seed, double scale, long... shape) {
-        Random rnd = new Random(seed);
-        INDArray a = Nd4j.create(DataType.DOUBLE, shape);
-        for (long i = 0; i < a.length(); i++) {
-            a.putScalar(i, (2 * rnd.nextDouble() - 1) * scale);
-        }
-        return a;
-    }
 
-    static INDArray oneHotNcw(long seed, int mb, int nClasses, int t) {
-        Random rnd = new Random(seed);
-        INDArray l = Nd4j.zeros(DataType.DOUBLE, mb, nClasses, t);
-        for (int i = 0; i < mb; i++) {
-            for (int j = 0; j < t; j++) {
-                l.putScalar(i, rnd.nextInt(nClasses), j, 1.0);
-            }
-        }
-        return l;
-    }
 
-    static INDArray oneHot2d(long seed, int mb, int nClasses) {
-        Random rnd = new Random(seed);
-        INDArray l = Nd4j.zeros(DataType.DOUBLE, mb, nClasses);
-        for (int i = 0; i < mb; i++) {
-            l.putScalar(i, rnd.nextInt(nClasses), 1.0);
-        }
-        return l;
-    }
 
     /** Class indices [mb, 1, T] as SPARSE_MCXENT takes them. */
     static INDArray indexLabels(long seed, int mb, int nClasses, int t) {

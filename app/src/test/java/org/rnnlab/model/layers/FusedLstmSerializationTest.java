@@ -69,7 +69,7 @@ class FusedLstmSerializationTest {
     void modelSerializerRoundTrip(@TempDir Path dir) throws Exception {
         MultiLayerNetwork net = new MultiLayerNetwork(conf());
         net.init();
-        INDArray x = FusedLstmGradientCheckTest.uniform(4, 1.0, 2, 7, 4).castTo(DataType.FLOAT);
+        INDArray x = LayerTestData.uniform(4, 1.0, 2, 7, 4).castTo(DataType.FLOAT);
         INDArray expected = net.output(x);
 
         File f = dir.resolve("fused.zip").toFile();

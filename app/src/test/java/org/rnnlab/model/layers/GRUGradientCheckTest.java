@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.rnnlab.model.layers.GruTestSupport.mask;
 import static org.rnnlab.model.layers.GruTestSupport.mcxent;
-import static org.rnnlab.model.layers.GruTestSupport.oneHot2d;
-import static org.rnnlab.model.layers.GruTestSupport.oneHotNcw;
+import static org.rnnlab.model.layers.LayerTestData.oneHot2d;
+import static org.rnnlab.model.layers.LayerTestData.oneHotNcw;
 import static org.rnnlab.model.layers.GruTestSupport.randomiseGruParams;
-import static org.rnnlab.model.layers.GruTestSupport.uniform;
+import static org.rnnlab.model.layers.LayerTestData.uniform;
 
 import java.util.ArrayList;
 import java.util.Collections;

@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.rnnlab.model.layers.GruTestSupport.mask;
-import static org.rnnlab.model.layers.GruTestSupport.oneHotNcw;
+import static org.rnnlab.model.layers.LayerTestData.oneHotNcw;
 import static org.rnnlab.model.layers.GruTestSupport.randomiseGruParams;
-import static org.rnnlab.model.layers.GruTestSupport.uniform;
+import static org.rnnlab.model.layers.LayerTestData.uniform;
 
 import java.io.File;
 import java.util.List;

@@ -17,39 +17,6 @@ final class GruTestSupport {
     private GruTestSupport() {
     }
 
-    /** Uniform random values in [-scale, scale], reproducible from the seed. */
-    static INDArray uniform(long seed, double scale, long... shape) {
-        Random rnd = new Random(seed);
-        INDArray a = Nd4j.create(DataType.DOUBLE, shape);
-        long len = a.length();
-        for (long i = 0; i < len; i++) {
-            a.putScalar(i, (2 * rnd.nextDouble() - 1) * scale);
-        }
-        return a;
-    }
-
-    /** One-hot labels [mb, nClasses, T] (NCW). */
-    static INDArray oneHotNcw(long seed, int mb, int nClasses, int t) {
-        Random rnd = new Random(seed);
-        INDArray l = Nd4j.zeros(DataType.DOUBLE, mb, nClasses, t);
-        for (int i = 0; i < mb; i++) {
-            for (int j = 0; j < t; j++) {
-                l.putScalar(i, rnd.nextInt(nClasses), j, 1.0);
-            }
-        }
-        return l;
-    }
-
-    /** One-hot labels [mb, nClasses]. */
-    static INDArray oneHot2d(long seed, int mb, int nClasses) {
-        Random rnd = new Random(seed);
-        INDArray l = Nd4j.zeros(DataType.DOUBLE, mb, nClasses);
-        for (int i = 0; i < mb; i++) {
-            l.putScalar(i, rnd.nextInt(nClasses), 1.0);
-        }
-        return l;
-    }
-
     /** Mask [mb, T] from rows of 0/1. */
     static INDArray mask(int[][] rows) {
         INDArray m = Nd4j.zeros(DataType.DOUBLE, rows.length, rows[0].length);
@@ -74,7 +41,7 @@ final class GruTestSupport {
             // Keys are W, RW, b, or the same with Bidirectional's f/b prefix: biases are the keys ending in "b".
             for (Map.Entry<String, INDArray> e : net.getLayer(i).paramTable().entrySet()) {
                 INDArray p = e.getValue();
-                p.assign(uniform(s++, e.getKey().endsWith("b") ? 0.5 : 0.8, p.shape()));
+                p.assign(LayerTestData.uniform(s++, e.getKey().endsWith("b") ? 0.5 : 0.8, p.shape()));
             }
         }
     }

@@ -82,7 +82,7 @@ class SparseSoftmaxOutputEquivalenceTest {
         MultiLayerNetwork stock = net(below, false, dt);
         MultiLayerNetwork sparse = net(below, true, dt);
         assertEquals(stock.params(), sparse.params(), "same seed, same initial parameters");
-        stock.params().addi(FusedLstmGradientCheckTest.uniform(5, 0.2, stock.params().shape()).castTo(dt));
+        stock.params().addi(LayerTestData.uniform(5, 0.2, stock.params().shape()).castTo(dt));
         sparse.setParams(stock.params());
         RNNFormat fmt = below == Below.EMBEDDING_NWC ? RNNFormat.NWC : RNNFormat.NCW;
         INDArray x = input(below, dt);
@@ -203,7 +203,7 @@ class SparseSoftmaxOutputEquivalenceTest {
         if (below == Below.EMBEDDING_NWC) {
             return FusedLstmGradientCheckTest.indexLabels(3, MB, VOCAB, T).reshape(MB, T).castTo(dt);
         }
-        return FusedLstmGradientCheckTest.uniform(3, 1.0, MB, 4, T).castTo(dt);
+        return LayerTestData.uniform(3, 1.0, MB, 4, T).castTo(dt);
     }
 
     /** Class indices, [mb, 1, T] (NCW) or [mb, T, 1] (NWC). */

@@ -103,7 +103,7 @@ class SparseSoftmaxOutputGradientCheckTest {
                 .layer(new LSTM.Builder().nIn(3).nOut(4).activation(Activation.TANH).build())
                 .layer(new SparseSoftmaxOutput.Builder().nIn(4).nOut(VOCAB).build())
                 .build());
-        check("DL4J LSTM + SparseSoftmaxOutput", net, FusedLstmGradientCheckTest.uniform(9, 1.0, 3, 3, 4),
+        check("DL4J LSTM + SparseSoftmaxOutput", net, LayerTestData.uniform(9, 1.0, 3, 3, 4),
                 labels(10, 3, 4), null);
     }
 
@@ -121,7 +121,7 @@ class SparseSoftmaxOutputGradientCheckTest {
         MultiLayerNetwork net = new MultiLayerNetwork(conf);
         net.init();
         // Non-zero biases, so that their gradients are not trivially 0 at the start.
-        net.params().addi(FusedLstmGradientCheckTest.uniform(77, 0.1, net.params().shape()));
+        net.params().addi(LayerTestData.uniform(77, 0.1, net.params().shape()));
         return net;
     }
 
