@@ -26,7 +26,10 @@ import java.util.stream.Stream;
  * The project's datasets: where they are, whether they are intact, and how they get there.
  *
  * <p>Data lives in {@code HOME/datasets/NAME/} (git-ignored), laid out as the rest of rnnlab reads it:
- * {@code ptb/ptb.{train,valid,test}.txt} and {@code imdb/{train,test}/{pos,neg}/*.txt}. HOME is the
+ * {@code ptb/ptb.{train,valid,test}.txt} and {@code imdb/{train,test}/{pos,neg}/*.txt}. It is looked for in
+ * that order: a folder the user names, {@code datasets/NAME}, a mirror folder of archives
+ * ({@value #MIRROR_ENV}, else {@code shared/datasets} beside the project), which is imported on first
+ * use; {@code rnnlab datasets fetch} downloads from the public address. HOME is the
  * system property {@value #HOME_PROPERTY}, else the environment variable {@value #HOME_ENV}, else the
  * current folder.
  *
@@ -78,6 +81,14 @@ public final class DatasetStore {
         return Path.of(fromEnv != null && !fromEnv.isBlank() ? fromEnv : "");
     }
 
+    /**
+     * The mirror folder used when {@value #MIRROR_ENV} is not set: {@code shared/datasets} beside the
+     * project folder, where a team keeps one copy of the archives for all its checkouts (and CI has it).
+     */
+    public Path defaultMirror() {
+        return datasetsDir.getParent().resolveSibling("shared").resolve("datasets");
+    }
+
     public Manifest manifest() {
         return manifest;
     }
@@ -96,7 +107,8 @@ public final class DatasetStore {
      * folder with {@code train/} and {@code test/}). Looks in order at {@code explicitDir} (the
      * {@code --data} flag; the layout may sit in a subfolder such as {@code aclImdb/} or
      * {@code simple-examples/data/}), {@code datasets/NAME}, and the mirror folder named by
-     * {@value #MIRROR_ENV}, whose archive is imported into {@code datasets/} on first use.
+     * {@value #MIRROR_ENV} (else {@link #defaultMirror()}), whose archive is imported into
+     * {@code datasets/} on first use.
      *
      * @throws UserInputException naming what was looked at and how to get the dataset
      */
@@ -113,19 +125,24 @@ public final class DatasetStore {
         String lacking = Files.isDirectory(own) ? own + " lacks " + String.join(", ", layout.missingIn(own))
                 : "not in " + own;
         String mirror = env.apply(MIRROR_ENV);
+        String mirrorLabel = MIRROR_ENV + "=" + mirror;
         if (mirror == null || mirror.isBlank()) {
-            throw new UserInputException("dataset " + name + " not found (" + lacking + "); " + spec.howToGet()
-                    + ", or set " + MIRROR_ENV + " to a folder holding one");
+            Path beside = defaultMirror();
+            if (!Files.isDirectory(beside)) {
+                return download(spec, lacking + ", no mirror folder: " + MIRROR_ENV + " is not set and " + beside
+                        + " does not exist");
+            }
+            mirror = beside.toString();
+            mirrorLabel = "the mirror folder " + beside;
         }
         Path mirrorDir = Path.of(mirror);
         if (!Files.isDirectory(mirrorDir)) {
-            throw new UserInputException(MIRROR_ENV + "=" + mirror + ": not a folder (expected a folder holding "
+            throw new UserInputException(mirrorLabel + ": not a folder (expected a folder holding "
                     + String.join(" or ", spec.archives()) + ")");
         }
         Optional<Path> archive = spec.archives().stream().map(mirrorDir::resolve).filter(Files::isRegularFile).findFirst();
         if (archive.isEmpty()) {
-            throw new UserInputException("dataset " + name + " not found (" + lacking + ", and " + MIRROR_ENV + "="
-                    + mirror + " holds no " + String.join(" or ", spec.archives()) + "); " + spec.howToGet());
+            return download(spec, lacking + ", and " + mirrorLabel + " holds no " + String.join(" or ", spec.archives()));
         }
         try (DatasetLock lock = lockFor(name)) {
             if (!layout.presentIn(own)) { // another process may have imported it while we waited
@@ -212,6 +229,17 @@ public final class DatasetStore {
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The last place to look: the public address. A failed download names everything that was tried. */
+    private Path download(DatasetSpec spec, String triedBefore) {
+        log.info("Dataset {} not found ({}); downloading it from {}", spec.name(), triedBefore, spec.url());
+        try {
+            return fetch(spec.name(), null).dir();
+        } catch (UserInputException e) {
+            throw new UserInputException("dataset " + spec.name() + " not found (" + triedBefore + ") and " + e.getMessage()
+                    + "; " + spec.howToGet() + ", or set " + MIRROR_ENV + " to a folder holding one", e);
         }
     }
 

@@ -97,6 +97,14 @@ class FetchTest {
     }
 
     @Test
+    void locateDownloadsFromThePublicAddressWhenNoCopyOrMirrorHasIt() throws IOException {
+        Path ptb = storeWithManifestUrl(url("/rnnlm/simple-examples.tgz")).locate("ptb");
+        assertEquals(home().resolve("datasets/ptb").toAbsolutePath(), ptb);
+        assertEquals(Fixtures.PTB.get("ptb.train.txt"), Files.readString(ptb.resolve("ptb.train.txt")));
+        assertEquals(DatasetState.VERIFIED, storeWithManifestUrl(url("/x")).status("ptb").state());
+    }
+
+    @Test
     void anExplicitUrlOverridesTheManifestAndRedirectsAreFollowed() throws IOException {
         storeWithManifestUrl(url("/missing.tgz")).fetch("ptb", url("/moved"));
         assertEquals(Fixtures.PTB.get("ptb.test.txt"), Files.readString(home().resolve("datasets/ptb/ptb.test.txt")));

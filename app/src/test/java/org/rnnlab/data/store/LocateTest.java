@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The lookup order: --data, the project's datasets/, the mirror folder, then a message saying how to get it. */
+/** The lookup order: --data, the project's datasets/, the mirror folder, the public address, then a message saying how to get it. */
 class LocateTest {
 
     @TempDir
@@ -94,6 +94,25 @@ class LocateTest {
     }
 
     @Test
+    void withoutTheVariableTheSharedFolderBesideTheProjectIsTheMirror() throws IOException {
+        Path beside = tmp.resolve("shared/datasets");
+        Fixtures.ptbShared().writeGzip(beside.resolve("ptb.tar.gz"));
+        DatasetStore store = Fixtures.store(home());
+        assertEquals(beside.toAbsolutePath(), store.defaultMirror());
+        assertEquals(home().resolve("datasets/ptb").toAbsolutePath(), store.locate("ptb"));
+
+        UserInputException e = assertThrows(UserInputException.class, () -> store.locate("imdb"));
+        assertTrue(e.getMessage().contains("the mirror folder " + beside.toAbsolutePath()
+                + " holds no aclImdb_v1-labeled.tar.gz or aclImdb_v1.tar.gz"), e.getMessage());
+
+        // The variable wins over the folder beside the project.
+        Path other = Files.createDirectories(tmp.resolve("other"));
+        UserInputException named = assertThrows(UserInputException.class,
+                () -> Fixtures.store(home(), Map.of(DatasetStore.MIRROR_ENV, other.toString())).locate("imdb"));
+        assertTrue(named.getMessage().contains(DatasetStore.MIRROR_ENV + "=" + other + " holds no"), named.getMessage());
+    }
+
+    @Test
     void aMirrorWithoutTheArchiveSaysSo() throws IOException {
         Path mirror = Files.createDirectories(tmp.resolve("mirror"));
         UserInputException e = assertThrows(UserInputException.class,
@@ -113,7 +132,10 @@ class LocateTest {
         UserInputException e = assertThrows(UserInputException.class, () -> Fixtures.store(home()).locate("ptb"));
         String m = e.getMessage();
         assertFalse(m.contains("\n"), "one line: " + m);
-        assertTrue(m.startsWith("dataset ptb not found (not in " + home().resolve("datasets/ptb").toAbsolutePath() + ")"), m);
+        assertTrue(m.startsWith("dataset ptb not found (not in " + home().resolve("datasets/ptb").toAbsolutePath()
+                + ", no mirror folder: " + DatasetStore.MIRROR_ENV + " is not set and "), m);
+        // The public address is the last place tried (the test manifest's points at a closed local port).
+        assertTrue(m.contains("download of http://127.0.0.1:9/simple-examples.tgz failed"), m);
         assertTrue(m.contains("'rnnlab datasets fetch ptb'"), m);
         assertTrue(m.contains("'rnnlab datasets import ptb PATH/TO/ARCHIVE'"), m);
         assertTrue(m.contains(DatasetStore.MIRROR_ENV), m);
