@@ -70,8 +70,8 @@ final class TrainCommand implements Callable<Integer> {
 
     private static void printSentiment(PrintWriter out, SentimentTrainer.Result r) {
         for (SentimentTrainer.EpochMetrics m : r.epochs()) {
-            out.printf(Locale.ROOT, "epoch %d: train loss %.4f, valid loss %.4f, valid accuracy %.2f%%, %.0f reviews/s, %.1f s%n",
-                    m.epoch(), m.trainLoss(), m.validLoss(), 100 * m.validAccuracy(), m.reviewsPerSecond(), m.seconds());
+            out.printf(Locale.ROOT, "epoch %d: train loss %.4f, %s, %.0f reviews/s, %.1f s%n",
+                    m.epoch(), m.trainLoss(), m.describeValidation(), m.reviewsPerSecond(), m.seconds());
         }
         if (r.interrupted()) {
             out.printf("stopped (%s); resume with: rnnlab train --resume %s%n", r.stopReason(), r.run().path());

@@ -14,7 +14,6 @@ import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.recurrent.Bidirectional;
 import org.deeplearning4j.nn.conf.layers.recurrent.LastTimeStep;
-import org.deeplearning4j.nn.conf.layers.recurrent.SimpleRnn;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.deeplearning4j.nn.weights.WeightInitDistribution;
 import org.nd4j.linalg.activations.Activation;
@@ -23,12 +22,16 @@ import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 import org.rnnlab.config.SentimentConfig;
 import org.rnnlab.model.layers.FusedLstm;
+import org.rnnlab.model.layers.FusedSimpleRnn;
 import org.rnnlab.model.layers.GRU;
 
 /**
  * Builds a sentiment classifier as a DL4J {@link MultiLayerConfiguration}: {@link EmbeddingSequenceLayer}
- * → {@code layers} recurrent layers (DL4J's {@link SimpleRnn}, rnnlab's {@link FusedLstm} or {@link GRU}), each in
+ * → {@code layers} recurrent layers (rnnlab's {@link FusedSimpleRnn}, {@link FusedLstm} or {@link GRU}), each in
  * DL4J's {@link Bidirectional} wrapper when asked → pooling over time → dropout → {@link OutputLayer}.
+ * {@code cell: rnn} is {@link FusedSimpleRnn}: the function, parameters and initialisation of DL4J's
+ * {@code SimpleRnn}, computed with a few large operations instead of DL4J's many small per-step ones (where
+ * training with DL4J's layer spent most of its time).
  *
  * <p>Every part honours the feature mask {@code [mb, max_len]}: the embedding zeroes padded steps,
  * each recurrent layer gets the mask through {@link RecurrentMask} (DL4J's LSTM would otherwise run
@@ -100,7 +103,7 @@ public final class SentimentModelFactory {
 
     private static Layer recurrent(SentimentConfig.Model m, int nIn) {
         BaseRecurrentLayer.Builder<?> b = switch (m.cell()) {
-            case "rnn" -> new SimpleRnn.Builder().activation(Activation.TANH);
+            case "rnn" -> new FusedSimpleRnn.Builder().activation(Activation.TANH);
             // rnnlab's FusedLstm, not DL4J's LSTM: with a mask that pads before the words (Keras' default
             // "pre", and always for a Bidirectional layer's backward direction) DL4J's LSTM gets the
             // gradient of the first time step wrong (SentimentGradientCheckTest found it); FusedLstm has

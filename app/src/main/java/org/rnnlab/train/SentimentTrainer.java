@@ -50,6 +50,12 @@ public final class SentimentTrainer {
     /** Figures of one finished epoch; validation figures are NaN without a validation split. */
     public record EpochMetrics(int epoch, double trainLoss, double validLoss, double validAccuracy,
                                double reviewsPerSecond, double seconds) {
+
+        /** "valid loss L, accuracy A%", or "no validation split" when the run has none. */
+        public String describeValidation() {
+            return Double.isNaN(validAccuracy) ? "no validation split"
+                    : String.format(Locale.ROOT, "valid loss %.4f, accuracy %.2f%%", validLoss, 100 * validAccuracy);
+        }
     }
 
     /**
@@ -201,9 +207,8 @@ public final class SentimentTrainer {
             req.run().appendMetrics(METRICS_HEADER, String.format(Locale.ROOT, "%d,%.5f,%.5f,%.5f,%.1f,%.1f,%.1f,%.4f",
                     epoch, trainLoss, m.validLoss(), validAcc, m.reviewsPerSecond(), epochSeconds,
                     valid == null ? 0.0 : valid.seconds(), done == 0 ? 0 : normSum / done));
-            LOG.info(String.format(Locale.ROOT,
-                    "Epoch %d/%d: train loss %.4f | valid loss %.4f, accuracy %.2f%% | %,.0f reviews/s | %.1f s%s",
-                    epoch, t.epochs(), trainLoss, m.validLoss(), 100 * validAcc, m.reviewsPerSecond(), epochSeconds,
+            LOG.info(String.format(Locale.ROOT, "Epoch %d/%d: train loss %.4f | %s | %,.0f reviews/s | %.1f s%s",
+                    epoch, t.epochs(), trainLoss, m.describeValidation(), m.reviewsPerSecond(), epochSeconds,
                     best ? " | best" : ""));
             if (req.stop().isRequested() || clock.timeUp()) {
                 String why = req.stop().isRequested() ? "interrupted" : "time limit reached";

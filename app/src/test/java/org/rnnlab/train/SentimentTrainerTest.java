@@ -54,6 +54,14 @@ class SentimentTrainerTest {
     }
 
     @Test
+    void epochLineSaysWhenThereIsNoValidationSplit() {
+        assertEquals("no validation split",
+                new SentimentTrainer.EpochMetrics(1, 0.6, Double.NaN, Double.NaN, 200, 10).describeValidation());
+        assertEquals("valid loss 0.4172, accuracy 81.60%",
+                new SentimentTrainer.EpochMetrics(2, 0.5, 0.41721, 0.816, 200, 10).describeValidation());
+    }
+
+    @Test
     void learnsAFixtureAndKeepsCheckpointsMetricsAndTheBestModel() throws Exception {
         for (String variant : List.of("", "model: {cell: lstm, layers: 1, hidden_size: 8, embedding_size: 8,"
                 + " bidirectional: true, pooling: max, output: softmax, input_dropout: 0.0, dropout: 0.2}\n")) {

@@ -2,6 +2,14 @@ package org.rnnlab.model.layers;
 
 import static org.nd4j.linalg.indexing.NDArrayIndex.all;
 import static org.nd4j.linalg.indexing.NDArrayIndex.interval;
+import static org.rnnlab.model.layers.FusedRecurrentSupport.applyActivation;
+import static org.rnnlab.model.layers.FusedRecurrentSupport.assignOrZero;
+import static org.rnnlab.model.layers.FusedRecurrentSupport.derivative;
+import static org.rnnlab.model.layers.FusedRecurrentSupport.detachedCopy;
+import static org.rnnlab.model.layers.FusedRecurrentSupport.live;
+import static org.rnnlab.model.layers.FusedRecurrentSupport.markPartialSteps;
+import static org.rnnlab.model.layers.FusedRecurrentSupport.rank3;
+import static org.rnnlab.model.layers.FusedRecurrentSupport.view;
 
 import java.util.Arrays;
 
@@ -18,13 +26,10 @@ import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationSigmoid;
 import org.nd4j.linalg.activations.impl.ActivationTanH;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.AddOp;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
 import org.nd4j.linalg.api.ops.impl.transforms.same.TimesOneMinus;
-import org.nd4j.linalg.api.ops.impl.transforms.strict.Sigmoid;
-import org.nd4j.linalg.api.ops.impl.transforms.strict.Tanh;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -103,21 +108,6 @@ public class FusedLstmLayer extends BaseRecurrentLayer<FusedLstm> {
         }
     }
 
-    /** True if the array is not in a workspace, or its workspace is still open in the generation that created it. */
-    private static boolean live(INDArray arr) {
-        if (arr == null || !arr.isAttached()) {
-            return true;
-        }
-        MemoryWorkspace ws = arr.data().getParentWorkspace();
-        return ws != null && ws.isScopeActive() && ws.getGenerationId() == arr.data().getGenerationId();
-    }
-
-    private static INDArray detachedCopy(INDArray arr) {
-        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            return arr.dup('c');
-        }
-    }
-
     // ---------------------------------------------------------------------------------------------------------
     // Forward
 
@@ -162,10 +152,7 @@ public class FusedLstmLayer extends BaseRecurrentLayer<FusedLstm> {
     private void setInputRank3(LayerWorkspaceMgr mgr) {
         assertInputSet(false);
         if (input.rank() == 2) {
-            INDArray in3 = getDataFormat() == RNNFormat.NWC
-                    ? input.reshape(input.size(0), 1, input.size(1))
-                    : input.reshape(input.size(0), input.size(1), 1);
-            setInput(in3, mgr);
+            setInput(rank3(input, getDataFormat()), mgr);
         }
     }
 
@@ -253,7 +240,7 @@ public class FusedLstmLayer extends BaseRecurrentLayer<FusedLstm> {
         if (mask != null) {
             fp.maskTm = mgr.createUninitialized(keepType, dt, new long[] {nT, mb, 1}, 'c');
             fp.maskTm.reshape('c', nT, mb).assign(mask.castTo(dt).transpose());
-            markPartialSteps(mask, fp.partial);
+            markPartialSteps(mask, fp.partial, "FusedLstm layer " + layerId());
         }
         INDArray scratch = mgr.createUninitialized(tmpType, dt, new long[] {mb, n}, 'c');
 
@@ -270,10 +257,10 @@ public class FusedLstmLayer extends BaseRecurrentLayer<FusedLstm> {
                 Nd4j.gemm(hPrev, rw, z, false, false, 1.0, 1.0);
             }
             // f, o, g in one op: z's column blocks 1..3 as [3, mb, n] into the gate slabs of step t.
-            activate(gateFn, view(fp.xw, t * mb * 4 * n + n, new long[] {3, mb, n}, new long[] {n, 4 * n, 1}),
+            applyActivation(gateFn, view(fp.xw, t * mb * 4 * n + n, new long[] {3, mb, n}, new long[] {n, 4 * n, 1}),
                     view(fp.ga, (nT + t) * slab, new long[] {3, mb, n}, new long[] {nT * slab, n, 1}), training);
             INDArray a = view(fp.ga, t * slab, slabShape, null);
-            activate(actFn, view(fp.xw, t * mb * 4 * n, slabShape, new long[] {4 * n, 1}), a, training);
+            applyActivation(actFn, view(fp.xw, t * mb * 4 * n, slabShape, new long[] {4 * n, 1}), a, training);
             INDArray f = view(fp.ga, (nT + t) * slab, slabShape, null);
             INDArray o = view(fp.ga, (2 * nT + t) * slab, slabShape, null);
             INDArray gi = view(fp.ga, (3 * nT + t) * slab, slabShape, null);
@@ -288,7 +275,7 @@ public class FusedLstmLayer extends BaseRecurrentLayer<FusedLstm> {
             }
             // h' = o ⊙ act(c')
             INDArray tcT = view(fp.tc, t * slab, slabShape, null);
-            activate(actFn, cNext, tcT, training);
+            applyActivation(actFn, cNext, tcT, training);
             Nd4j.exec(new MulOp(new INDArray[] {o, tcT}, new INDArray[] {hNext}));
 
             if (fp.partial[(int) t]) {
@@ -324,75 +311,12 @@ public class FusedLstmLayer extends BaseRecurrentLayer<FusedLstm> {
         }
     }
 
-    private static void assignOrZero(INDArray target, INDArray source) {
-        if (source == null) {
-            target.assign(0);
-        } else {
-            target.assign(source);
-        }
-    }
-
-    /**
-     * A view of {@code base}'s buffer at {@code offset} elements past {@code base}'s own start, with the given shape
-     * and strides (null: row-major strides of the shape). Cheaper than chains of get/slice/reshape/permute, which
-     * matters for the many per-step views.
-     */
-    private static INDArray view(INDArray base, long offset, long[] shape, long[] stride) {
-        long[] st = stride;
-        if (st == null) {
-            st = new long[shape.length];
-            long s = 1;
-            for (int i = shape.length - 1; i >= 0; i--) {
-                st[i] = s;
-                s *= shape[i];
-            }
-        }
-        return Nd4j.create(base.data(), shape, st, base.offset() + offset, 'c');
-    }
-
-    /** out = fn(in), with in and out of the same shape; in is not modified. */
-    private static void activate(IActivation fn, INDArray in, INDArray out, boolean training) {
-        if (fn instanceof ActivationSigmoid) {
-            Nd4j.exec(new Sigmoid(in, out));
-        } else if (fn instanceof ActivationTanH) {
-            Nd4j.exec(new Tanh(in, out));
-        } else {
-            out.assign(in);
-            fn.getActivation(out, training);
-        }
-    }
-
-    /** Reads the (small) mask once, so that steps where every example is present need no mask arithmetic. */
-    private void markPartialSteps(INDArray mask, boolean[] partial) {
-        double[][] m = mask.castTo(DataType.DOUBLE).toDoubleMatrix();
-        for (int i = 0; i < m.length; i++) {
-            for (int t = 0; t < partial.length; t++) {
-                double v = m[i][t];
-                if (v != 0.0 && v != 1.0) {
-                    throw new IllegalArgumentException("FusedLstm layer " + layerId() + ": feature mask values must"
-                            + " be 0 or 1, got " + v + " at [" + i + ", " + t + "]");
-                }
-                if (v == 0.0) {
-                    partial[t] = true;
-                }
-            }
-        }
-    }
-
     /**
      * The input [mb, nIn, T] as a time-major row-major [T, mb, nIn] array without copying, or null if its strides do
-     * not allow that.
+     * not allow that (see {@link FusedRecurrentSupport#timeMajorView}).
      */
     static INDArray timeMajorView(INDArray ncw) {
-        long mb = ncw.size(0);
-        long nIn = ncw.size(1);
-        long nT = ncw.size(2);
-        if ((nIn == 1 || ncw.stride(1) == 1) && (mb == 1 || ncw.stride(0) == nIn)
-                && (nT == 1 || ncw.stride(2) == mb * nIn)) {
-            return Nd4j.create(ncw.data(), new long[] {nT, mb, nIn}, new long[] {mb * nIn, nIn, 1}, ncw.offset(),
-                    'c');
-        }
-        return null;
+        return FusedRecurrentSupport.timeMajorView(ncw);
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -442,11 +366,7 @@ public class FusedLstmLayer extends BaseRecurrentLayer<FusedLstm> {
         final INDArray gRW = gradientViews.get(FusedLstmParamInitializer.RECURRENT_WEIGHT_KEY);
         final INDArray gB = gradientViews.get(FusedLstmParamInitializer.BIAS_KEY);
 
-        if (epsilon.rank() == 2) {
-            epsilon = getDataFormat() == RNNFormat.NWC
-                    ? epsilon.reshape(epsilon.size(0), 1, epsilon.size(1))
-                    : epsilon.reshape(epsilon.size(0), epsilon.size(1), 1);
-        }
+        epsilon = rank3(epsilon, getDataFormat());
         INDArray eps = permuteIfNWC(epsilon).castTo(dt); // [mb, n, T]
         if (eps.rank() != 3 || eps.size(0) != mb || eps.size(1) != n || eps.size(2) != nT) {
             throw new IllegalStateException("FusedLstm layer " + layerId() + ": epsilon has shape "
@@ -605,25 +525,6 @@ public class FusedLstmLayer extends BaseRecurrentLayer<FusedLstm> {
     private static INDArray preActivations(ForwardPass fp, int block, long end, long n) {
         return view(fp.xw, end * fp.mb * 4 * n + block * n, new long[] {fp.steps - end, fp.mb, n},
                 new long[] {fp.mb * 4 * n, 4 * n, 1});
-    }
-
-    /**
-     * Writes f'(z) into {@code out}: from the activation output {@code post} where that is exact (sigmoid, tanh),
-     * otherwise from the pre-activation {@code pre}.
-     */
-    private static void derivative(IActivation fn, INDArray post, INDArray pre, INDArray out) {
-        if (post != null && fn instanceof ActivationSigmoid) {
-            Nd4j.exec(new TimesOneMinus(post, out));
-        } else if (post != null && fn instanceof ActivationTanH) {
-            Nd4j.exec(new MulOp(new INDArray[] {post, post}, new INDArray[] {out}));
-            out.rsubi(1.0);
-        } else {
-            if (pre == null) {
-                throw new IllegalStateException("Pre-activations were not kept for activation " + fn);
-            }
-            INDArray ones = Nd4j.ones(pre.dataType(), pre.shape());
-            out.assign(fn.backprop(pre.dup('c'), ones).getFirst());
-        }
     }
 
     // ---------------------------------------------------------------------------------------------------------

@@ -42,8 +42,8 @@ import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
 class FusedLstmEquivalenceTest {
 
     private static final Logger LOG = LogManager.getLogger(FusedLstmEquivalenceTest.class);
-    private static final double FLOAT_TOL = 1e-5;
-    private static final double DOUBLE_TOL = 1e-9;
+    static final double FLOAT_TOL = 1e-5;
+    static final double DOUBLE_TOL = 1e-9;
 
     private static DataType savedDefault;
     private static DataType savedFloat;
@@ -263,7 +263,7 @@ class FusedLstmEquivalenceTest {
         return t;
     }
 
-    private static void randomise(MultiLayerNetwork n, long seed) {
+    static void randomise(MultiLayerNetwork n, long seed) {
         INDArray p = n.params();
         Random r = new Random(seed);
         for (long i = 0; i < p.length(); i++) {
@@ -271,12 +271,12 @@ class FusedLstmEquivalenceTest {
         }
     }
 
-    private static INDArray input(long seed, DataType dt, RNNFormat fmt, int mb, int nIn, int t) {
+    static INDArray input(long seed, DataType dt, RNNFormat fmt, int mb, int nIn, int t) {
         INDArray x = LayerTestData.uniform(seed, 1.0, mb, nIn, t).castTo(dt);
         return fmt == RNNFormat.NWC ? x.permute(0, 2, 1).dup() : x;
     }
 
-    private static INDArray labels(long seed, DataType dt, RNNFormat fmt, int mb, int nOut, int t) {
+    static INDArray labels(long seed, DataType dt, RNNFormat fmt, int mb, int nOut, int t) {
         INDArray y = LayerTestData.oneHotNcw(seed, mb, nOut, t).castTo(dt);
         return fmt == RNNFormat.NWC ? y.permute(0, 2, 1).dup() : y;
     }
@@ -317,7 +317,7 @@ class FusedLstmEquivalenceTest {
     }
 
     /** max |a − b| / max |a|. */
-    private static double relDiff(INDArray expected, INDArray actual) {
+    static double relDiff(INDArray expected, INDArray actual) {
         INDArray e = expected.castTo(DataType.DOUBLE);
         INDArray a = actual.castTo(DataType.DOUBLE);
         assertEquals(java.util.Arrays.toString(e.shape()), java.util.Arrays.toString(a.shape()), "shapes");
@@ -325,7 +325,7 @@ class FusedLstmEquivalenceTest {
         return e.sub(a).amaxNumber().doubleValue() / scale;
     }
 
-    private static void assertClose(String what, INDArray expected, INDArray actual, double tol) {
+    static void assertClose(String what, INDArray expected, INDArray actual, double tol) {
         double d = relDiff(expected, actual);
         LOG.info("{}: relative difference {}", what, d);
         assertTrue(d <= tol, what + ": relative difference " + d + " > " + tol);

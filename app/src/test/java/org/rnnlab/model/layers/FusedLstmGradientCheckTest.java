@@ -57,9 +57,9 @@ import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
 class FusedLstmGradientCheckTest {
 
     private static final Logger LOG = LogManager.getLogger(FusedLstmGradientCheckTest.class);
-    private static final double EPS = 1e-6;
-    private static final double MAX_REL_ERROR = 1e-3;
-    private static final double MIN_ABS_ERROR = 1e-8;
+    static final double EPS = 1e-6;
+    static final double MAX_REL_ERROR = 1e-3;
+    static final double MIN_ABS_ERROR = 1e-8;
     private static final String GC_LOGGER = GradientCheckUtil.class.getName();
 
     private static DataType savedDefault;
@@ -326,14 +326,14 @@ class FusedLstmGradientCheckTest {
         return net;
     }
 
-    private static void check(String name, MultiLayerNetwork net, INDArray in, INDArray labels, INDArray fMask,
+    static void check(String name, MultiLayerNetwork net, INDArray in, INDArray labels, INDArray fMask,
                               INDArray lMask) {
         check(name, new GradientCheckUtil.MLNConfig().net(net).input(in).labels(labels).inputMask(fMask)
                 .labelMask(lMask).epsilon(EPS).maxRelError(MAX_REL_ERROR).minAbsoluteError(MIN_ABS_ERROR)
                 .print(GradientCheckUtil.PrintMode.FAILURES_ONLY));
     }
 
-    private static void check(String name, GradientCheckUtil.MLNConfig c) {
+    static void check(String name, GradientCheckUtil.MLNConfig c) {
         LOG.info("Gradient check: {} ({} parameters)", name, c.net().numParams());
         assertTrue(GradientCheckUtil.checkGradients(c), "gradient check failed: " + name);
     }
@@ -363,11 +363,11 @@ class FusedLstmGradientCheckTest {
         return m;
     }
 
-    private static INDArray steps(INDArray ncw, long from, long to) {
+    static INDArray steps(INDArray ncw, long from, long to) {
         return ncw.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(from, to));
     }
 
-    private static Map<String, INDArray> copy(Map<String, INDArray> state) {
+    static Map<String, INDArray> copy(Map<String, INDArray> state) {
         Map<String, INDArray> c = new HashMap<>();
         state.forEach((k, v) -> c.put(k, v.dup()));
         return c;
@@ -388,7 +388,7 @@ class FusedLstmGradientCheckTest {
         return init(conf);
     }
 
-    private static List<INDArray> fitCapturingGradients(MultiLayerNetwork net, INDArray in, INDArray labels) {
+    static List<INDArray> fitCapturingGradients(MultiLayerNetwork net, INDArray in, INDArray labels) {
         List<INDArray> grads = new ArrayList<>();
         net.setListeners(new BaseTrainingListener() {
             @Override
@@ -404,7 +404,7 @@ class FusedLstmGradientCheckTest {
     }
 
     /** The recurrent layers' states after running {@code in} from a zero state. */
-    private static Map<Integer, Map<String, INDArray>> statesAfter(MultiLayerNetwork net, INDArray in) {
+    static Map<Integer, Map<String, INDArray>> statesAfter(MultiLayerNetwork net, INDArray in) {
         net.rnnClearPreviousState();
         net.rnnTimeStep(in);
         Map<Integer, Map<String, INDArray>> states = new HashMap<>();
@@ -421,7 +421,7 @@ class FusedLstmGradientCheckTest {
      * The network's own TBPTT segment score: computeGradientAndScore with the segment's input and labels and the
      * given carried-in states (null: zero state), as fit() computes it for a segment.
      */
-    private static double segmentScore(MultiLayerNetwork net, Map<Integer, Map<String, INDArray>> states,
+    static double segmentScore(MultiLayerNetwork net, Map<Integer, Map<String, INDArray>> states,
                                        INDArray in, INDArray labels) {
         net.rnnClearPreviousState();
         if (states != null) {

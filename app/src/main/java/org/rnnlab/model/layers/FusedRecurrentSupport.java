@@ -1,0 +1,144 @@
+package org.rnnlab.model.layers;
+
+import org.deeplearning4j.nn.conf.RNNFormat;
+import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.activations.impl.ActivationSigmoid;
+import org.nd4j.linalg.activations.impl.ActivationTanH;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
+import org.nd4j.linalg.api.ops.impl.transforms.same.TimesOneMinus;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.Sigmoid;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.Tanh;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Array plumbing shared by the fused recurrent layers ({@link FusedLstmLayer}, {@link FusedSimpleRnnLayer}): cheap
+ * views for the many per-step slices, activations and their derivatives on preallocated arrays, the time-major
+ * input view, mask validation, and the liveness test of cached workspace arrays.
+ */
+final class FusedRecurrentSupport {
+
+    private FusedRecurrentSupport() {
+    }
+
+    /** True if the array is not in a workspace, or its workspace is still open in the generation that created it. */
+    static boolean live(INDArray arr) {
+        if (arr == null || !arr.isAttached()) {
+            return true;
+        }
+        MemoryWorkspace ws = arr.data().getParentWorkspace();
+        return ws != null && ws.isScopeActive() && ws.getGenerationId() == arr.data().getGenerationId();
+    }
+
+    /** A row-major copy outside any workspace (stored states must outlive the workspaces of the pass). */
+    static INDArray detachedCopy(INDArray arr) {
+        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            return arr.dup('c');
+        }
+    }
+
+    /**
+     * A view of {@code base}'s buffer at {@code offset} elements past {@code base}'s own start, with the given shape
+     * and strides (null: row-major strides of the shape). Cheaper than chains of get/slice/reshape/permute, which
+     * matters for the many per-step views.
+     */
+    static INDArray view(INDArray base, long offset, long[] shape, long[] stride) {
+        long[] st = stride;
+        if (st == null) {
+            st = new long[shape.length];
+            long s = 1;
+            for (int i = shape.length - 1; i >= 0; i--) {
+                st[i] = s;
+                s *= shape[i];
+            }
+        }
+        return Nd4j.create(base.data(), shape, st, base.offset() + offset, 'c');
+    }
+
+    /** out = fn(in), with in and out of the same shape; in is not modified. */
+    static void applyActivation(IActivation fn, INDArray in, INDArray out, boolean training) {
+        if (fn instanceof ActivationSigmoid) {
+            Nd4j.exec(new Sigmoid(in, out));
+        } else if (fn instanceof ActivationTanH) {
+            Nd4j.exec(new Tanh(in, out));
+        } else {
+            out.assign(in);
+            fn.getActivation(out, training);
+        }
+    }
+
+    /**
+     * Writes f'(z) into {@code out}: from the activation output {@code post} where that is exact (sigmoid, tanh),
+     * otherwise from the pre-activation {@code pre}.
+     */
+    static void derivative(IActivation fn, INDArray post, INDArray pre, INDArray out) {
+        if (post != null && fn instanceof ActivationSigmoid) {
+            Nd4j.exec(new TimesOneMinus(post, out));
+        } else if (post != null && fn instanceof ActivationTanH) {
+            Nd4j.exec(new MulOp(new INDArray[] {post, post}, new INDArray[] {out}));
+            out.rsubi(1.0);
+        } else {
+            if (pre == null) {
+                throw new IllegalStateException("Pre-activations were not kept for activation " + fn);
+            }
+            INDArray ones = Nd4j.ones(pre.dataType(), pre.shape());
+            out.assign(fn.backprop(pre.dup('c'), ones).getFirst());
+        }
+    }
+
+    /**
+     * The input [mb, nIn, T] as a time-major row-major [T, mb, nIn] array without copying, or null if its strides do
+     * not allow that.
+     */
+    static INDArray timeMajorView(INDArray ncw) {
+        long mb = ncw.size(0);
+        long nIn = ncw.size(1);
+        long nT = ncw.size(2);
+        if ((nIn == 1 || ncw.stride(1) == 1) && (mb == 1 || ncw.stride(0) == nIn)
+                && (nT == 1 || ncw.stride(2) == mb * nIn)) {
+            return Nd4j.create(ncw.data(), new long[] {nT, mb, nIn}, new long[] {mb * nIn, nIn, 1}, ncw.offset(),
+                    'c');
+        }
+        return null;
+    }
+
+    /** A single time step [mb, size] as the rank 3 array of one step in the given format; other ranks unchanged. */
+    static INDArray rank3(INDArray arr, RNNFormat format) {
+        if (arr.rank() != 2) {
+            return arr;
+        }
+        return format == RNNFormat.NWC
+                ? arr.reshape(arr.size(0), 1, arr.size(1))
+                : arr.reshape(arr.size(0), arr.size(1), 1);
+    }
+
+    /**
+     * Reads the (small) mask [mb, T] once, so that steps where every example is present need no mask arithmetic:
+     * sets {@code partial[t]} if some example is masked at step t. {@code owner} names the layer in errors.
+     */
+    static void markPartialSteps(INDArray mask, boolean[] partial, String owner) {
+        double[][] m = mask.castTo(DataType.DOUBLE).toDoubleMatrix();
+        for (int i = 0; i < m.length; i++) {
+            for (int t = 0; t < partial.length; t++) {
+                double v = m[i][t];
+                if (v != 0.0 && v != 1.0) {
+                    throw new IllegalArgumentException(owner + ": feature mask values must be 0 or 1, got " + v
+                            + " at [" + i + ", " + t + "]");
+                }
+                if (v == 0.0) {
+                    partial[t] = true;
+                }
+            }
+        }
+    }
+
+    static void assignOrZero(INDArray target, INDArray source) {
+        if (source == null) {
+            target.assign(0);
+        } else {
+            target.assign(source);
+        }
+    }
+}
