@@ -1,6 +1,7 @@
 package org.rnnlab.cli;
 
 import org.rnnlab.UserInputException;
+import org.rnnlab.train.StopRequest;
 import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -54,7 +55,9 @@ public final class Main implements Runnable {
         // Logging must be configured before any class touches Log4j, so the level flags are read
         // here, ahead of picocli (which parses them again for --help and validation).
         ConsoleLogging.configureFromArgs(args);
-        System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+        int code = execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true));
+        StopRequest.commandFinished();
+        System.exit(code);
     }
 
     /** Runs rnnlab with the given arguments and streams; returns the exit code. Used by tests. */

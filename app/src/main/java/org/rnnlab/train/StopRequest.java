@@ -11,6 +11,9 @@ import java.util.concurrent.TimeUnit;
 public final class StopRequest implements AutoCloseable {
 
     private static final long MAX_WAIT_SECONDS = 300;
+    /** How long the hook then lets the command print its summary (the JVM halts when the hooks return). */
+    private static final long SUMMARY_WAIT_SECONDS = 10;
+    private static final CountDownLatch COMMAND_DONE = new CountDownLatch(1);
 
     private volatile boolean requested;
     private final CountDownLatch finished = new CountDownLatch(1);
@@ -21,7 +24,9 @@ public final class StopRequest implements AutoCloseable {
             hook = new Thread(() -> {
                 requested = true;
                 try {
-                    finished.await(MAX_WAIT_SECONDS, TimeUnit.SECONDS);
+                    if (finished.await(MAX_WAIT_SECONDS, TimeUnit.SECONDS)) {
+                        COMMAND_DONE.await(SUMMARY_WAIT_SECONDS, TimeUnit.SECONDS);
+                    }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
@@ -30,6 +35,15 @@ public final class StopRequest implements AutoCloseable {
         } else {
             hook = null;
         }
+    }
+
+    /**
+     * Called by the command-line entry point once the command has printed everything: a pending
+     * shutdown (Ctrl-C) then lets the JVM halt. Without it the summary ("stopped ...; resume with")
+     * would be cut off, because the JVM halts as soon as the shutdown hooks return.
+     */
+    public static void commandFinished() {
+        COMMAND_DONE.countDown();
     }
 
     /** Listens for Ctrl-C for as long as it is open. */

@@ -137,8 +137,11 @@ class ConfigLoaderTest {
         assertEquals(1e-3, seed.train().learningRate());
         assertEquals(128, seed.train().batchSize());
         assertEquals(4, seed.train().epochs());
-        assertEquals(seed.withName("sentiment"), ConfigLoader.parse("task: sentiment\n", "defaults"),
-                "missing keys take the tutorial's values");
+        assertEquals(0.0, seed.data().validFraction(), "the tutorial trains on all 25,000 training reviews");
+        // Missing keys take the tutorial's values, except the validation split that rnnlab holds out by default.
+        assertEquals(0.1, ((SentimentConfig) ConfigLoader.parse("task: sentiment\n", "defaults")).data().validFraction());
+        assertEquals(seed.withName("sentiment"),
+                ConfigLoader.parse("task: sentiment\ndata: {valid_fraction: 0}\n", "defaults"));
         for (String name : List.of("imdb-lstm.yaml", "imdb-bilstm.yaml", "imdb-gru.yaml")) {
             SentimentConfig c = (SentimentConfig) ConfigLoader.load(configs.resolve(name), List.of());
             assertEquals(name.contains("gru") ? "gru" : "lstm", c.model().cell(), name);
