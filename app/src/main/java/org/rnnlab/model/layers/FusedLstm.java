@@ -1,14 +1,9 @@
 package org.rnnlab.model.layers;
 
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Collections;
-import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 
 import org.deeplearning4j.nn.api.ParamInitializer;
-import org.deeplearning4j.nn.api.layers.LayerConstraint;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.BaseRecurrentLayer;
@@ -18,9 +13,7 @@ import org.deeplearning4j.nn.conf.memory.MemoryReport;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.activations.IActivation;
-import org.nd4j.linalg.activations.impl.ActivationRReLU;
 import org.nd4j.linalg.activations.impl.ActivationSigmoid;
-import org.nd4j.linalg.activations.impl.ActivationSoftmax;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -88,23 +81,8 @@ public class FusedLstm extends BaseRecurrentLayer {
     @Override
     protected void initializeConstraints(org.deeplearning4j.nn.conf.layers.Layer.Builder<?> builder) {
         super.initializeConstraints(builder);
-        Builder b = (Builder) builder;
-        addConstraints(b.getRecurrentConstraints(), FusedLstmParamInitializer.RECURRENT_WEIGHT_KEY);
-        addConstraints(b.getInputWeightConstraints(), FusedLstmParamInitializer.INPUT_WEIGHT_KEY);
-    }
-
-    private void addConstraints(List<LayerConstraint> toAdd, String paramKey) {
-        if (toAdd == null) {
-            return;
-        }
-        if (constraints == null) {
-            constraints = new ArrayList<>();
-        }
-        for (LayerConstraint c : toAdd) {
-            LayerConstraint c2 = c.clone();
-            c2.setParams(Collections.singleton(paramKey));
-            constraints.add(c2);
-        }
+        constraints = LayerConfigSupport.addRecurrentConstraints(constraints, (Builder) builder,
+                FusedLstmParamInitializer.RECURRENT_WEIGHT_KEY, FusedLstmParamInitializer.INPUT_WEIGHT_KEY);
     }
 
     @Override
@@ -116,27 +94,12 @@ public class FusedLstm extends BaseRecurrentLayer {
         validateActivation("activation", getActivationFn());
         validateActivation("gate activation", gateActivationFn);
 
-        FusedLstmLayer ret = new FusedLstmLayer(conf, networkDataType);
-        ret.setListeners(trainingListeners);
-        ret.setIndex(layerIndex);
-        ret.setParamsViewArray(layerParamsView);
-        Map<String, INDArray> paramTable = initializer().init(conf, layerParamsView, initializeParams);
-        ret.setParamTable(paramTable);
-        ret.setConf(conf);
-        return ret;
+        return LayerConfigSupport.setUp(new FusedLstmLayer(conf, networkDataType), this, conf, trainingListeners,
+                layerIndex, layerParamsView, initializeParams);
     }
 
     private void validateActivation(String what, IActivation fn) {
-        if (fn == null) {
-            throw new IllegalStateException("FusedLstm layer \"" + getLayerName() + "\": " + what
-                    + " function is not set");
-        }
-        // The backward pass evaluates all derivatives of a segment at once from stored values, which needs an
-        // element-wise, deterministic function.
-        if (fn instanceof ActivationSoftmax || fn instanceof ActivationRReLU) {
-            throw new IllegalArgumentException("FusedLstm layer \"" + getLayerName() + "\": " + what + " " + fn
-                    + " is not supported; it must be a deterministic element-wise function");
-        }
+        LayerConfigSupport.validateElementWiseActivation("FusedLstm", getLayerName(), what, fn);
     }
 
     @Override
@@ -153,26 +116,12 @@ public class FusedLstm extends BaseRecurrentLayer {
      */
     @Override
     public LayerMemoryReport getMemoryReport(InputType inputType) {
-        InputType.InputTypeRecurrent itr = (InputType.InputTypeRecurrent) inputType;
-        long t = itr.getTimeSeriesLength();
-        if (t <= 0) {
-            t = 1;
-        }
-        long n = getNOut();
-        long in = getNIn();
-        InputType outputType = getOutputType(-1, inputType);
-
-        long numParams = initializer().numParams(this);
-        long updaterStateSize = getIUpdater() == null ? 0 : getIUpdater().stateSize(numParams);
-
-        long fwdPerEx = t * (in + 8 * n + 3 * n + n) + 2 * n;
-        long trainPerEx = fwdPerEx + t * (14 * n + in) + (getIDropout() != null ? t * in : 0);
-
-        return new LayerMemoryReport.Builder(getLayerName(), FusedLstm.class, inputType, outputType)
-                .standardMemory(numParams, updaterStateSize)
-                .workingMemory(0, fwdPerEx, MemoryReport.CACHE_MODE_ALL_ZEROS, MemoryReport.cacheModeMapFor(trainPerEx))
-                .cacheMemory(MemoryReport.CACHE_MODE_ALL_ZEROS, MemoryReport.CACHE_MODE_ALL_ZEROS)
-                .build();
+        return LayerConfigSupport.recurrentMemoryReport(this, FusedLstm.class, inputType, (t, n, in) -> {
+            long fwdPerEx = t * (in + 8 * n + 3 * n + n) + 2 * n;
+            long trainPerEx = fwdPerEx + t * (14 * n + in) + (getIDropout() != null ? t * in : 0);
+            return new LayerConfigSupport.RecurrentWorkingMemory(fwdPerEx, MemoryReport.CACHE_MODE_ALL_ZEROS,
+                    trainPerEx);
+        });
     }
 
     public double getForgetGateBiasInit() {

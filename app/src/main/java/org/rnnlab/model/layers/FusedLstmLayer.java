@@ -6,19 +6,18 @@ import static org.rnnlab.model.layers.FusedRecurrentSupport.applyActivation;
 import static org.rnnlab.model.layers.FusedRecurrentSupport.assignOrZero;
 import static org.rnnlab.model.layers.FusedRecurrentSupport.derivative;
 import static org.rnnlab.model.layers.FusedRecurrentSupport.detachedCopy;
+import static org.rnnlab.model.layers.FusedRecurrentSupport.fromTimeMajor;
 import static org.rnnlab.model.layers.FusedRecurrentSupport.live;
 import static org.rnnlab.model.layers.FusedRecurrentSupport.markPartialSteps;
+import static org.rnnlab.model.layers.FusedRecurrentSupport.maskedOutput;
+import static org.rnnlab.model.layers.FusedRecurrentSupport.maskedOutputGradient;
 import static org.rnnlab.model.layers.FusedRecurrentSupport.rank3;
+import static org.rnnlab.model.layers.FusedRecurrentSupport.timeMajorInput;
 import static org.rnnlab.model.layers.FusedRecurrentSupport.view;
 
-import java.util.Arrays;
-
-import org.deeplearning4j.nn.api.MaskState;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
-import org.deeplearning4j.nn.conf.RNNFormat;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
-import org.deeplearning4j.nn.layers.recurrent.BaseRecurrentLayer;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
@@ -72,7 +71,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * ignore the carried state. Using the cached forward pass, this layer's gradients are those of the forward pass that
  * produced the loss.
  */
-public class FusedLstmLayer extends BaseRecurrentLayer<FusedLstm> {
+public class FusedLstmLayer extends AbstractRecurrentLayer<FusedLstm> {
 
     /** Key of the last output [mb, nOut] in the stored-state maps (the key DL4J's LSTM uses). */
     public static final String STATE_KEY_PREV_ACTIVATION = "prevAct";
@@ -148,14 +147,6 @@ public class FusedLstmLayer extends BaseRecurrentLayer<FusedLstm> {
         map.put(STATE_KEY_PREV_MEMCELL, detachedCopy(fp.c.slice(fp.steps)));
     }
 
-    /** A single step may come as [mb, nIn]; the layer works on rank 3 only (as [mb, nIn, 1]). */
-    private void setInputRank3(LayerWorkspaceMgr mgr) {
-        assertInputSet(false);
-        if (input.rank() == 2) {
-            setInput(rank3(input, getDataFormat()), mgr);
-        }
-    }
-
     /**
      * Runs the recurrence over the current input.
      *
@@ -171,10 +162,7 @@ public class FusedLstmLayer extends BaseRecurrentLayer<FusedLstm> {
         // Any forward pass replaces the cache: the input, parameters or state it was computed from may be stale now.
         cached = null;
         assertInputSet(false);
-        if (input.rank() != 3) {
-            throw new IllegalStateException("FusedLstm layer " + layerId() + " expects rank 3 input, got shape "
-                    + Arrays.toString(input.shape()));
-        }
+        checkRank3Input();
         applyDropOutIfNecessary(training, mgr);
 
         final FusedLstm conf = layerConf();
@@ -190,18 +178,11 @@ public class FusedLstmLayer extends BaseRecurrentLayer<FusedLstm> {
         final INDArray w = getParamWithNoise(FusedLstmParamInitializer.INPUT_WEIGHT_KEY, training, mgr);
         final INDArray rw = getParamWithNoise(FusedLstmParamInitializer.RECURRENT_WEIGHT_KEY, training, mgr);
         final INDArray b = getParamWithNoise(FusedLstmParamInitializer.BIAS_KEY, training, mgr);
-        if (nIn != w.size(0)) {
-            throw new IllegalStateException("FusedLstm layer " + layerId() + ": input has size " + nIn
-                    + " along the feature dimension (shape " + Arrays.toString(input.shape()) + ", format "
-                    + getDataFormat() + ") but nIn = " + w.size(0));
-        }
+        checkInputSize(nIn, w.size(0));
         checkState("output", h0, mb, n);
         checkState("cell", c0, mb, n);
         final INDArray mask = maskArray;
-        if (mask != null && (mask.rank() != 2 || mask.size(0) != mb || mask.size(1) != nT)) {
-            throw new IllegalStateException("FusedLstm layer " + layerId() + ": feature mask must have shape [" + mb
-                    + ", " + nT + "] (one entry per example and time step), got " + Arrays.toString(mask.shape()));
-        }
+        checkMask(mask, mb, nT);
 
         ForwardPass fp = new ForwardPass();
         fp.steps = nT;
@@ -210,13 +191,7 @@ public class FusedLstmLayer extends BaseRecurrentLayer<FusedLstm> {
         fp.maskRef = mask;
         fp.hasInitialState = h0 != null || c0 != null;
 
-        // Time-major input: a view when the input already is time-major row-major (the output of a FusedLstm is),
-        // otherwise one copy.
-        fp.x = timeMajorView(in);
-        if (fp.x == null) {
-            fp.x = mgr.createUninitialized(keepType, dt, new long[] {nT, mb, nIn}, 'c');
-            fp.x.assign(in.permute(2, 0, 1));
-        }
+        fp.x = timeMajorInput(in, mgr, keepType, dt);
 
         // Input projections of all time steps in one product, plus the biases. Each step's recurrent product is
         // then added in place, so that xw ends up holding every step's pre-activations z [T, mb, 4n].
@@ -287,14 +262,7 @@ public class FusedLstmLayer extends BaseRecurrentLayer<FusedLstm> {
         }
 
         if (withOutput) {
-            INDArray outTm = mgr.createUninitialized(ArrayType.ACTIVATIONS, dt, new long[] {nT, mb, n}, 'c');
-            INDArray states = fp.h.get(interval(1, nT + 1), all(), all());
-            if (mask != null) {
-                Nd4j.exec(new MulOp(new INDArray[] {states, fp.maskTm}, new INDArray[] {outTm}));
-            } else {
-                outTm.assign(states);
-            }
-            fp.out = getDataFormat() == RNNFormat.NWC ? outTm.permute(1, 0, 2) : outTm.permute(1, 2, 0);
+            fp.out = maskedOutput(fp.h.get(interval(1, nT + 1), all(), all()), fp.maskTm, mgr, dt, getDataFormat());
         }
 
         if (training) {
@@ -303,38 +271,11 @@ public class FusedLstmLayer extends BaseRecurrentLayer<FusedLstm> {
         return fp;
     }
 
-    private void checkState(String what, INDArray s, long mb, long n) {
-        if (s != null && (s.rank() != 2 || s.size(0) != mb || s.size(1) != n)) {
-            throw new IllegalStateException("FusedLstm layer " + layerId() + ": stored " + what + " state has shape "
-                    + Arrays.toString(s.shape()) + " but the input needs [" + mb + ", " + n + "]: minibatch size"
-                    + " changed between rnnTimeStep calls, or rnnClearPreviousState() was not called between batches?");
-        }
-    }
-
-    /**
-     * The input [mb, nIn, T] as a time-major row-major [T, mb, nIn] array without copying, or null if its strides do
-     * not allow that (see {@link FusedRecurrentSupport#timeMajorView}).
-     */
-    static INDArray timeMajorView(INDArray ncw) {
-        return FusedRecurrentSupport.timeMajorView(ncw);
-    }
-
     // ---------------------------------------------------------------------------------------------------------
     // Backward
 
     @Override
-    public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
-        return backward(epsilon, false, -1, workspaceMgr);
-    }
-
-    @Override
-    public Pair<Gradient, INDArray> tbpttBackpropGradient(INDArray epsilon, int tbpttBackLength,
-                                                          LayerWorkspaceMgr workspaceMgr) {
-        return backward(epsilon, true, tbpttBackLength, workspaceMgr);
-    }
-
-    private Pair<Gradient, INDArray> backward(INDArray epsilon, boolean truncated, int backLength,
-                                              LayerWorkspaceMgr mgr) {
+    Pair<Gradient, INDArray> backward(INDArray epsilon, boolean truncated, int backLength, LayerWorkspaceMgr mgr) {
         assertInputSet(true);
         if (input.rank() == 2) {
             setInputRank3(mgr);
@@ -368,18 +309,11 @@ public class FusedLstmLayer extends BaseRecurrentLayer<FusedLstm> {
 
         epsilon = rank3(epsilon, getDataFormat());
         INDArray eps = permuteIfNWC(epsilon).castTo(dt); // [mb, n, T]
-        if (eps.rank() != 3 || eps.size(0) != mb || eps.size(1) != n || eps.size(2) != nT) {
-            throw new IllegalStateException("FusedLstm layer " + layerId() + ": epsilon has shape "
-                    + Arrays.toString(epsilon.shape()) + ", expected the shape of the layer output");
-        }
+        checkEpsilon(eps, epsilon, mb, n, nT);
 
         // e[t] accumulates dL/dh_t: the output gradient (masked like the output) plus, once step t+1 is done,
-        // everything flowing back from step t+1. It is a copy: the incoming epsilon may be shared (Bidirectional).
-        INDArray e = mgr.createUninitialized(ArrayType.BP_WORKING_MEM, dt, new long[] {nT, mb, n}, 'c');
-        e.assign(eps.permute(2, 0, 1));
-        if (fp.maskTm != null) {
-            Nd4j.exec(new MulOp(new INDArray[] {e, fp.maskTm}, new INDArray[] {e}));
-        }
+        // everything flowing back from step t+1.
+        INDArray e = maskedOutputGradient(eps, fp.maskTm, mgr, dt);
 
         // Factors of all steps, k [6, nR, mb, n] block-major (each k_i contiguous, like the gate blocks):
         //   dz_a = dc ⊙ k0, k0 = g ⊙ act'(z_a)       dz_f = dc ⊙ k1, k1 = c_prev ⊙ σ'(z_f)
@@ -516,7 +450,7 @@ public class FusedLstmLayer extends BaseRecurrentLayer<FusedLstm> {
         ret.gradientForVariable().put(FusedLstmParamInitializer.RECURRENT_WEIGHT_KEY, gRW);
         ret.gradientForVariable().put(FusedLstmParamInitializer.BIAS_KEY, gB);
 
-        INDArray epsOut = getDataFormat() == RNNFormat.NWC ? epsTm.permute(1, 0, 2) : epsTm.permute(1, 2, 0);
+        INDArray epsOut = fromTimeMajor(epsTm, getDataFormat());
         epsOut = backpropDropOutIfPresent(epsOut);
         return new Pair<>(ret, epsOut);
     }
@@ -529,37 +463,13 @@ public class FusedLstmLayer extends BaseRecurrentLayer<FusedLstm> {
 
     // ---------------------------------------------------------------------------------------------------------
 
-    /**
-     * Like DL4J's LSTM: keeps the feature mask (used to mask outputs and carry states) and passes it on unchanged,
-     * marked as not needing to be applied again by the layers above.
-     */
     @Override
-    public Pair<INDArray, MaskState> feedForwardMaskArray(INDArray maskArray, MaskState currentMaskState,
-                                                          int minibatchSize) {
-        this.maskArray = maskArray;
-        this.maskState = currentMaskState;
-        return new Pair<>(maskArray, MaskState.Passthrough);
+    String kind() {
+        return "FusedLstm";
     }
 
     @Override
-    public void clear() {
-        super.clear();
+    void dropForwardCache() {
         cached = null;
-    }
-
-    @Override
-    public Gradient gradient() {
-        throw new UnsupportedOperationException("gradient() (layer-wise pretraining) is not supported by FusedLstm"
-                + " layers " + layerId());
-    }
-
-    @Override
-    public Type type() {
-        return Type.RECURRENT;
-    }
-
-    @Override
-    public boolean isPretrainLayer() {
-        return false;
     }
 }

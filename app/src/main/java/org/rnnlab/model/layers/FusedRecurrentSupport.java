@@ -1,6 +1,8 @@
 package org.rnnlab.model.layers;
 
 import org.deeplearning4j.nn.conf.RNNFormat;
+import org.deeplearning4j.nn.workspace.ArrayType;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationSigmoid;
 import org.nd4j.linalg.activations.impl.ActivationTanH;
@@ -14,7 +16,8 @@ import org.nd4j.linalg.api.ops.impl.transforms.strict.Tanh;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Array plumbing shared by the fused recurrent layers ({@link FusedLstmLayer}, {@link FusedSimpleRnnLayer}): cheap
+ * Array plumbing shared by the recurrent layers ({@link FusedLstmLayer}, {@link FusedSimpleRnnLayer}, partly
+ * {@link GRULayer}): cheap
  * views for the many per-step slices, activations and their derivatives on preallocated arrays, the time-major
  * input view, mask validation, and the liveness test of cached workspace arrays.
  */
@@ -102,6 +105,55 @@ final class FusedRecurrentSupport {
                     'c');
         }
         return null;
+    }
+
+    /**
+     * The input [mb, nIn, T] as time-major row-major [T, mb, nIn]: a view when the input already is time-major
+     * row-major (the output of a fused recurrent layer is), otherwise one copy of array type {@code type}.
+     */
+    static INDArray timeMajorInput(INDArray ncw, LayerWorkspaceMgr mgr, ArrayType type, DataType dt) {
+        INDArray x = timeMajorView(ncw);
+        if (x == null) {
+            x = mgr.createUninitialized(type, dt, new long[] {ncw.size(2), ncw.size(0), ncw.size(1)}, 'c');
+            x.assign(ncw.permute(2, 0, 1));
+        }
+        return x;
+    }
+
+    /**
+     * The layer output from the states {@code states} [T, mb, n] (masked by {@code maskTm} [T, mb, 1] if not null):
+     * a time-major buffer (ACTIVATIONS) seen as [mb, n, T] or [mb, T, n], which a following fused layer reads
+     * without a copy.
+     */
+    static INDArray maskedOutput(INDArray states, INDArray maskTm, LayerWorkspaceMgr mgr, DataType dt,
+                                 RNNFormat format) {
+        INDArray outTm = mgr.createUninitialized(ArrayType.ACTIVATIONS, dt, states.shape(), 'c');
+        if (maskTm != null) {
+            Nd4j.exec(new MulOp(new INDArray[] {states, maskTm}, new INDArray[] {outTm}));
+        } else {
+            outTm.assign(states);
+        }
+        return fromTimeMajor(outTm, format);
+    }
+
+    /** A time-major [T, mb, size] array as a view in the layer format: [mb, size, T] (NCW) or [mb, T, size] (NWC). */
+    static INDArray fromTimeMajor(INDArray tm, RNNFormat format) {
+        return format == RNNFormat.NWC ? tm.permute(1, 0, 2) : tm.permute(1, 2, 0);
+    }
+
+    /**
+     * A time-major copy [T, mb, n] (BP_WORKING_MEM) of the output gradient {@code eps} [mb, n, T], masked like the
+     * output. A copy, because the backward pass accumulates into it and the incoming epsilon may be shared
+     * (Bidirectional).
+     */
+    static INDArray maskedOutputGradient(INDArray eps, INDArray maskTm, LayerWorkspaceMgr mgr, DataType dt) {
+        INDArray e = mgr.createUninitialized(ArrayType.BP_WORKING_MEM, dt,
+                new long[] {eps.size(2), eps.size(0), eps.size(1)}, 'c');
+        e.assign(eps.permute(2, 0, 1));
+        if (maskTm != null) {
+            Nd4j.exec(new MulOp(new INDArray[] {e, maskTm}, new INDArray[] {e}));
+        }
+        return e;
     }
 
     /** A single time step [mb, size] as the rank 3 array of one step in the given format; other ranks unchanged. */

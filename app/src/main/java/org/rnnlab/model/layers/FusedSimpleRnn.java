@@ -1,14 +1,9 @@
 package org.rnnlab.model.layers;
 
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Collections;
-import java.util.List;
-import java.util.Map;
 
 import org.deeplearning4j.nn.api.ParamInitializer;
-import org.deeplearning4j.nn.api.layers.LayerConstraint;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.BaseRecurrentLayer;
@@ -18,9 +13,6 @@ import org.deeplearning4j.nn.conf.memory.LayerMemoryReport;
 import org.deeplearning4j.nn.conf.memory.MemoryReport;
 import org.deeplearning4j.nn.params.SimpleRnnParamInitializer;
 import org.deeplearning4j.optimize.api.TrainingListener;
-import org.nd4j.linalg.activations.IActivation;
-import org.nd4j.linalg.activations.impl.ActivationRReLU;
-import org.nd4j.linalg.activations.impl.ActivationSoftmax;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -81,22 +73,8 @@ public class FusedSimpleRnn extends SimpleRnn {
     protected void initializeConstraints(org.deeplearning4j.nn.conf.layers.Layer.Builder<?> builder) {
         super.initializeConstraints(builder);
         if (builder instanceof BaseRecurrentLayer.Builder<?> b) {
-            addConstraints(b.getRecurrentConstraints(), SimpleRnnParamInitializer.RECURRENT_WEIGHT_KEY);
-            addConstraints(b.getInputWeightConstraints(), SimpleRnnParamInitializer.WEIGHT_KEY);
-        }
-    }
-
-    private void addConstraints(List<LayerConstraint> toAdd, String paramKey) {
-        if (toAdd == null) {
-            return;
-        }
-        if (constraints == null) {
-            constraints = new ArrayList<>();
-        }
-        for (LayerConstraint c : toAdd) {
-            LayerConstraint c2 = c.clone();
-            c2.setParams(Collections.singleton(paramKey));
-            constraints.add(c2);
+            constraints = LayerConfigSupport.addRecurrentConstraints(constraints, b,
+                    SimpleRnnParamInitializer.RECURRENT_WEIGHT_KEY, SimpleRnnParamInitializer.WEIGHT_KEY);
         }
     }
 
@@ -107,26 +85,11 @@ public class FusedSimpleRnn extends SimpleRnn {
                                                        DataType networkDataType) {
         LayerValidation.assertNInNOutSet("FusedSimpleRnn", getLayerName(), layerIndex, getNIn(), getNOut());
         checkNoLayerNorm(this);
-        IActivation fn = getActivationFn();
-        if (fn == null) {
-            throw new IllegalStateException("FusedSimpleRnn layer \"" + getLayerName() + "\": activation function is"
-                    + " not set");
-        }
-        // The backward pass evaluates the derivatives of all steps at once from stored values, which needs an
-        // element-wise, deterministic function.
-        if (fn instanceof ActivationSoftmax || fn instanceof ActivationRReLU) {
-            throw new IllegalArgumentException("FusedSimpleRnn layer \"" + getLayerName() + "\": activation " + fn
-                    + " is not supported; it must be a deterministic element-wise function");
-        }
+        LayerConfigSupport.validateElementWiseActivation("FusedSimpleRnn", getLayerName(), "activation",
+                getActivationFn());
 
-        FusedSimpleRnnLayer ret = new FusedSimpleRnnLayer(conf, networkDataType);
-        ret.setListeners(trainingListeners);
-        ret.setIndex(layerIndex);
-        ret.setParamsViewArray(layerParamsView);
-        Map<String, INDArray> paramTable = initializer().init(conf, layerParamsView, initializeParams);
-        ret.setParamTable(paramTable);
-        ret.setConf(conf);
-        return ret;
+        return LayerConfigSupport.setUp(new FusedSimpleRnnLayer(conf, networkDataType), this, conf, trainingListeners,
+                layerIndex, layerParamsView, initializeParams);
     }
 
     private static void checkNoLayerNorm(FusedSimpleRnn layer) {
@@ -150,26 +113,12 @@ public class FusedSimpleRnn extends SimpleRnn {
      */
     @Override
     public LayerMemoryReport getMemoryReport(InputType inputType) {
-        InputType.InputTypeRecurrent itr = (InputType.InputTypeRecurrent) inputType;
-        long t = itr.getTimeSeriesLength();
-        if (t <= 0) {
-            t = 1;
-        }
-        long n = getNOut();
-        long in = getNIn();
-        InputType outputType = getOutputType(-1, inputType);
-
-        long numParams = initializer().numParams(this);
-        long updaterStateSize = getIUpdater() == null ? 0 : getIUpdater().stateSize(numParams);
-
-        long fwdPerEx = t * (in + 3 * n) + n;
-        long trainPerEx = fwdPerEx + t * (3 * n + in) + (getIDropout() != null ? t * in : 0);
-
-        return new LayerMemoryReport.Builder(getLayerName(), FusedSimpleRnn.class, inputType, outputType)
-                .standardMemory(numParams, updaterStateSize)
-                .workingMemory(0, fwdPerEx, MemoryReport.CACHE_MODE_ALL_ZEROS, MemoryReport.cacheModeMapFor(trainPerEx))
-                .cacheMemory(MemoryReport.CACHE_MODE_ALL_ZEROS, MemoryReport.CACHE_MODE_ALL_ZEROS)
-                .build();
+        return LayerConfigSupport.recurrentMemoryReport(this, FusedSimpleRnn.class, inputType, (t, n, in) -> {
+            long fwdPerEx = t * (in + 3 * n) + n;
+            long trainPerEx = fwdPerEx + t * (3 * n + in) + (getIDropout() != null ? t * in : 0);
+            return new LayerConfigSupport.RecurrentWorkingMemory(fwdPerEx, MemoryReport.CACHE_MODE_ALL_ZEROS,
+                    trainPerEx);
+        });
     }
 
     /**

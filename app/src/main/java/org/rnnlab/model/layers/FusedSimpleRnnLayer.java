@@ -4,21 +4,20 @@ import static org.rnnlab.model.layers.FusedRecurrentSupport.applyActivation;
 import static org.rnnlab.model.layers.FusedRecurrentSupport.assignOrZero;
 import static org.rnnlab.model.layers.FusedRecurrentSupport.derivative;
 import static org.rnnlab.model.layers.FusedRecurrentSupport.detachedCopy;
+import static org.rnnlab.model.layers.FusedRecurrentSupport.fromTimeMajor;
 import static org.rnnlab.model.layers.FusedRecurrentSupport.live;
 import static org.rnnlab.model.layers.FusedRecurrentSupport.markPartialSteps;
+import static org.rnnlab.model.layers.FusedRecurrentSupport.maskedOutput;
+import static org.rnnlab.model.layers.FusedRecurrentSupport.maskedOutputGradient;
 import static org.rnnlab.model.layers.FusedRecurrentSupport.rank3;
-import static org.rnnlab.model.layers.FusedRecurrentSupport.timeMajorView;
+import static org.rnnlab.model.layers.FusedRecurrentSupport.timeMajorInput;
 import static org.rnnlab.model.layers.FusedRecurrentSupport.view;
 
-import java.util.Arrays;
 import java.util.Map;
 
-import org.deeplearning4j.nn.api.MaskState;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
-import org.deeplearning4j.nn.conf.RNNFormat;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
-import org.deeplearning4j.nn.layers.recurrent.BaseRecurrentLayer;
 import org.deeplearning4j.nn.layers.recurrent.SimpleRnn;
 import org.deeplearning4j.nn.params.SimpleRnnParamInitializer;
 import org.deeplearning4j.nn.workspace.ArrayType;
@@ -69,7 +68,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * those of the forward pass that produced the loss (DL4J's SimpleRnn recomputes its forward pass from a zero state
  * there, so its gradients ignore the carried state).
  */
-public class FusedSimpleRnnLayer extends BaseRecurrentLayer<FusedSimpleRnn> {
+public class FusedSimpleRnnLayer extends AbstractRecurrentLayer<FusedSimpleRnn> {
 
     /** Key of the last state [mb, nOut] in the stored-state maps (the key DL4J's SimpleRnn uses). */
     public static final String STATE_KEY_PREV_ACTIVATION = SimpleRnn.STATE_KEY_PREV_ACTIVATION;
@@ -140,14 +139,6 @@ public class FusedSimpleRnnLayer extends BaseRecurrentLayer<FusedSimpleRnn> {
         map.put(STATE_KEY_PREV_ACTIVATION, detachedCopy(fp.h.slice(fp.steps)));
     }
 
-    /** A single step may come as [mb, nIn]; the layer works on rank 3 only. */
-    private void setInputRank3(LayerWorkspaceMgr mgr) {
-        assertInputSet(false);
-        if (input.rank() == 2) {
-            setInput(rank3(input, getDataFormat()), mgr);
-        }
-    }
-
     /**
      * Runs the recurrence over the current input.
      *
@@ -161,10 +152,7 @@ public class FusedSimpleRnnLayer extends BaseRecurrentLayer<FusedSimpleRnn> {
         // Any forward pass replaces the cache: the input, parameters or state it was computed from may be stale now.
         cached = null;
         assertInputSet(false);
-        if (input.rank() != 3) {
-            throw new IllegalStateException("FusedSimpleRnn layer " + layerId() + " expects rank 3 input, got shape "
-                    + Arrays.toString(input.shape()));
-        }
+        checkRank3Input();
         applyDropOutIfNecessary(training, mgr);
 
         final IActivation actFn = layerConf().getActivationFn();
@@ -178,22 +166,10 @@ public class FusedSimpleRnnLayer extends BaseRecurrentLayer<FusedSimpleRnn> {
         final INDArray w = getParamWithNoise(W_KEY, training, mgr);
         final INDArray rw = getParamWithNoise(RW_KEY, training, mgr);
         final INDArray b = getParamWithNoise(B_KEY, training, mgr);
-        if (nIn != w.size(0)) {
-            throw new IllegalStateException("FusedSimpleRnn layer " + layerId() + ": input has size " + nIn
-                    + " along the feature dimension (shape " + Arrays.toString(input.shape()) + ", format "
-                    + getDataFormat() + ") but nIn = " + w.size(0));
-        }
-        if (h0 != null && (h0.rank() != 2 || h0.size(0) != mb || h0.size(1) != n)) {
-            throw new IllegalStateException("FusedSimpleRnn layer " + layerId() + ": stored state has shape "
-                    + Arrays.toString(h0.shape()) + " but the input needs [" + mb + ", " + n + "]: minibatch size"
-                    + " changed between rnnTimeStep calls, or rnnClearPreviousState() was not called between batches?");
-        }
+        checkInputSize(nIn, w.size(0));
+        checkState(null, h0, mb, n);
         final INDArray mask = maskArray;
-        if (mask != null && (mask.rank() != 2 || mask.size(0) != mb || mask.size(1) != nT)) {
-            throw new IllegalStateException("FusedSimpleRnn layer " + layerId() + ": feature mask must have shape ["
-                    + mb + ", " + nT + "] (one entry per example and time step), got "
-                    + Arrays.toString(mask.shape()));
-        }
+        checkMask(mask, mb, nT);
 
         ForwardPass fp = new ForwardPass();
         fp.steps = nT;
@@ -202,13 +178,7 @@ public class FusedSimpleRnnLayer extends BaseRecurrentLayer<FusedSimpleRnn> {
         fp.maskRef = mask;
         fp.hasInitialState = h0 != null;
 
-        // Time-major input: a view when the input already is time-major row-major (the output of a fused recurrent
-        // layer is), otherwise one copy.
-        fp.x = timeMajorView(in);
-        if (fp.x == null) {
-            fp.x = mgr.createUninitialized(keepType, dt, new long[] {nT, mb, nIn}, 'c');
-            fp.x.assign(in.permute(2, 0, 1));
-        }
+        fp.x = timeMajorInput(in, mgr, keepType, dt);
 
         // Input projections of all time steps in one product, plus the bias; each step's recurrent product is then
         // added in place, so that z ends up holding every step's pre-activations (kept for the derivatives of
@@ -245,14 +215,7 @@ public class FusedSimpleRnnLayer extends BaseRecurrentLayer<FusedSimpleRnn> {
         }
 
         if (withOutput) {
-            INDArray outTm = mgr.createUninitialized(ArrayType.ACTIVATIONS, dt, new long[] {nT, mb, n}, 'c');
-            INDArray states = view(fp.h, slab, new long[] {nT, mb, n}, null);
-            if (mask != null) {
-                Nd4j.exec(new MulOp(new INDArray[] {states, fp.maskTm}, new INDArray[] {outTm}));
-            } else {
-                outTm.assign(states);
-            }
-            fp.out = getDataFormat() == RNNFormat.NWC ? outTm.permute(1, 0, 2) : outTm.permute(1, 2, 0);
+            fp.out = maskedOutput(view(fp.h, slab, new long[] {nT, mb, n}, null), fp.maskTm, mgr, dt, getDataFormat());
         }
 
         if (training) {
@@ -265,18 +228,7 @@ public class FusedSimpleRnnLayer extends BaseRecurrentLayer<FusedSimpleRnn> {
     // Backward
 
     @Override
-    public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
-        return backward(epsilon, false, -1, workspaceMgr);
-    }
-
-    @Override
-    public Pair<Gradient, INDArray> tbpttBackpropGradient(INDArray epsilon, int tbpttBackLength,
-                                                          LayerWorkspaceMgr workspaceMgr) {
-        return backward(epsilon, true, tbpttBackLength, workspaceMgr);
-    }
-
-    private Pair<Gradient, INDArray> backward(INDArray epsilon, boolean truncated, int backLength,
-                                              LayerWorkspaceMgr mgr) {
+    Pair<Gradient, INDArray> backward(INDArray epsilon, boolean truncated, int backLength, LayerWorkspaceMgr mgr) {
         assertInputSet(true);
         if (input.rank() == 2) {
             setInputRank3(mgr);
@@ -311,18 +263,11 @@ public class FusedSimpleRnnLayer extends BaseRecurrentLayer<FusedSimpleRnn> {
 
         epsilon = rank3(epsilon, getDataFormat());
         INDArray eps = permuteIfNWC(epsilon).castTo(dt); // [mb, n, T]
-        if (eps.rank() != 3 || eps.size(0) != mb || eps.size(1) != n || eps.size(2) != nT) {
-            throw new IllegalStateException("FusedSimpleRnn layer " + layerId() + ": epsilon has shape "
-                    + Arrays.toString(epsilon.shape()) + ", expected the shape of the layer output");
-        }
+        checkEpsilon(eps, epsilon, mb, n, nT);
 
         // e[t] accumulates dL/dh_t: the output gradient (masked like the output) plus, once step t+1 is done,
-        // everything flowing back from step t+1. It is a copy: the incoming epsilon may be shared (Bidirectional).
-        INDArray e = mgr.createUninitialized(ArrayType.BP_WORKING_MEM, dt, new long[] {nT, mb, n}, 'c');
-        e.assign(eps.permute(2, 0, 1));
-        if (fp.maskTm != null) {
-            Nd4j.exec(new MulOp(new INDArray[] {e, fp.maskTm}, new INDArray[] {e}));
-        }
+        // everything flowing back from step t+1.
+        INDArray e = maskedOutputGradient(eps, fp.maskTm, mgr, dt);
 
         // Factors of all steps, k = act'(z) ⊙ m, so that dz_t = dh_t ⊙ k_t and masked examples get no gradient at
         // their masked steps. For tanh and sigmoid act' comes from the stored states, which equal act(z) wherever
@@ -382,44 +327,20 @@ public class FusedSimpleRnnLayer extends BaseRecurrentLayer<FusedSimpleRnn> {
         ret.gradientForVariable().put(RW_KEY, gRW);
         ret.gradientForVariable().put(B_KEY, gB);
 
-        INDArray epsOut = getDataFormat() == RNNFormat.NWC ? epsTm.permute(1, 0, 2) : epsTm.permute(1, 2, 0);
+        INDArray epsOut = fromTimeMajor(epsTm, getDataFormat());
         epsOut = backpropDropOutIfPresent(epsOut);
         return new Pair<>(ret, epsOut);
     }
 
     // ---------------------------------------------------------------------------------------------------------
 
-    /**
-     * Like DL4J's recurrent layers: keeps the feature mask (used to mask outputs and carry states) and passes it on
-     * unchanged, marked as not needing to be applied again by the layers above.
-     */
     @Override
-    public Pair<INDArray, MaskState> feedForwardMaskArray(INDArray maskArray, MaskState currentMaskState,
-                                                          int minibatchSize) {
-        this.maskArray = maskArray;
-        this.maskState = currentMaskState;
-        return new Pair<>(maskArray, MaskState.Passthrough);
+    String kind() {
+        return "FusedSimpleRnn";
     }
 
     @Override
-    public void clear() {
-        super.clear();
+    void dropForwardCache() {
         cached = null;
-    }
-
-    @Override
-    public Gradient gradient() {
-        throw new UnsupportedOperationException("gradient() (layer-wise pretraining) is not supported by"
-                + " FusedSimpleRnn layers " + layerId());
-    }
-
-    @Override
-    public Type type() {
-        return Type.RECURRENT;
-    }
-
-    @Override
-    public boolean isPretrainLayer() {
-        return false;
     }
 }

@@ -1,13 +1,9 @@
 package org.rnnlab.model.layers;
 
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Collections;
-import java.util.Map;
 import java.util.Objects;
 
 import org.deeplearning4j.nn.api.ParamInitializer;
-import org.deeplearning4j.nn.api.layers.LayerConstraint;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.BaseRecurrentLayer;
@@ -17,9 +13,7 @@ import org.deeplearning4j.nn.conf.memory.MemoryReport;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.activations.IActivation;
-import org.nd4j.linalg.activations.impl.ActivationRReLU;
 import org.nd4j.linalg.activations.impl.ActivationSigmoid;
-import org.nd4j.linalg.activations.impl.ActivationSoftmax;
 import org.nd4j.linalg.activations.impl.ActivationTanH;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -90,23 +84,8 @@ public class GRU extends BaseRecurrentLayer {
     @Override
     protected void initializeConstraints(org.deeplearning4j.nn.conf.layers.Layer.Builder<?> builder) {
         super.initializeConstraints(builder);
-        Builder b = (Builder) builder;
-        addConstraints(b.getRecurrentConstraints(), GRUParamInitializer.RECURRENT_WEIGHT_KEY);
-        addConstraints(b.getInputWeightConstraints(), GRUParamInitializer.INPUT_WEIGHT_KEY);
-    }
-
-    private void addConstraints(java.util.List<LayerConstraint> toAdd, String paramKey) {
-        if (toAdd == null) {
-            return;
-        }
-        if (constraints == null) {
-            constraints = new ArrayList<>();
-        }
-        for (LayerConstraint c : toAdd) {
-            LayerConstraint c2 = c.clone();
-            c2.setParams(Collections.singleton(paramKey));
-            constraints.add(c2);
-        }
+        constraints = LayerConfigSupport.addRecurrentConstraints(constraints, (Builder) builder,
+                GRUParamInitializer.RECURRENT_WEIGHT_KEY, GRUParamInitializer.INPUT_WEIGHT_KEY);
     }
 
     @Override
@@ -118,24 +97,12 @@ public class GRU extends BaseRecurrentLayer {
         validateActivation("activation", getActivationFn());
         validateActivation("gate activation", gateActivationFn);
 
-        GRULayer ret = new GRULayer(conf, networkDataType);
-        ret.setListeners(trainingListeners);
-        ret.setIndex(layerIndex);
-        ret.setParamsViewArray(layerParamsView);
-        Map<String, INDArray> paramTable = initializer().init(conf, layerParamsView, initializeParams);
-        ret.setParamTable(paramTable);
-        ret.setConf(conf);
-        return ret;
+        return LayerConfigSupport.setUp(new GRULayer(conf, networkDataType), this, conf, trainingListeners,
+                layerIndex, layerParamsView, initializeParams);
     }
 
     private void validateActivation(String what, IActivation fn) {
-        if (fn == null) {
-            throw new IllegalStateException("GRU layer \"" + getLayerName() + "\": " + what + " function is not set");
-        }
-        if (fn instanceof ActivationSoftmax || fn instanceof ActivationRReLU) {
-            throw new IllegalArgumentException("GRU layer \"" + getLayerName() + "\": " + what + " " + fn
-                    + " is not supported; it must be a deterministic element-wise function");
-        }
+        LayerConfigSupport.validateElementWiseActivation("GRU", getLayerName(), what, fn);
     }
 
     @Override
@@ -156,30 +123,16 @@ public class GRU extends BaseRecurrentLayer {
      */
     @Override
     public LayerMemoryReport getMemoryReport(InputType inputType) {
-        InputType.InputTypeRecurrent itr = (InputType.InputTypeRecurrent) inputType;
-        long t = itr.getTimeSeriesLength();
-        if (t <= 0) {
-            t = 1;
-        }
-        long n = getNOut();
-        long in = getNIn();
-        InputType outputType = getOutputType(-1, inputType);
-
-        long numParams = initializer().numParams(this);
-        long updaterStateSize = getIUpdater() == null ? 0 : getIUpdater().stateSize(numParams);
-
-        boolean generic = !hasDerivativeFromOutput(getActivationFn()) || !hasDerivativeFromOutput(gateActivationFn);
-        long fwdPerEx = t * (in + 3 * n + 3 * n + 3 * n + n + n) + n;
-        long bwdPerEx = t * (18 * n + in) + (generic ? 3 * n * t : 0) + (getIDropout() != null ? t * in : 0);
-        long trainPerEx = fwdPerEx + bwdPerEx;
-        long trainFixed = 3 * n * n;
-
-        return new LayerMemoryReport.Builder(getLayerName(), GRU.class, inputType, outputType)
-                .standardMemory(numParams, updaterStateSize)
-                .workingMemory(0, fwdPerEx, MemoryReport.cacheModeMapFor(trainFixed),
-                        MemoryReport.cacheModeMapFor(trainPerEx))
-                .cacheMemory(MemoryReport.CACHE_MODE_ALL_ZEROS, MemoryReport.CACHE_MODE_ALL_ZEROS)
-                .build();
+        return LayerConfigSupport.recurrentMemoryReport(this, GRU.class, inputType, (t, n, in) -> {
+            boolean generic = !hasDerivativeFromOutput(getActivationFn())
+                    || !hasDerivativeFromOutput(gateActivationFn);
+            long fwdPerEx = t * (in + 3 * n + 3 * n + 3 * n + n + n) + n;
+            long bwdPerEx = t * (18 * n + in) + (generic ? 3 * n * t : 0) + (getIDropout() != null ? t * in : 0);
+            long trainPerEx = fwdPerEx + bwdPerEx;
+            long trainFixed = 3 * n * n;
+            return new LayerConfigSupport.RecurrentWorkingMemory(fwdPerEx, MemoryReport.cacheModeMapFor(trainFixed),
+                    trainPerEx);
+        });
     }
 
     private static boolean hasDerivativeFromOutput(IActivation fn) {

@@ -3,14 +3,14 @@ package org.rnnlab.model.layers;
 import static org.nd4j.linalg.indexing.NDArrayIndex.all;
 import static org.nd4j.linalg.indexing.NDArrayIndex.interval;
 import static org.nd4j.linalg.indexing.NDArrayIndex.point;
-
-import java.util.Arrays;
+import static org.rnnlab.model.layers.FusedRecurrentSupport.derivative;
+import static org.rnnlab.model.layers.FusedRecurrentSupport.detachedCopy;
+import static org.rnnlab.model.layers.FusedRecurrentSupport.live;
+import static org.rnnlab.model.layers.FusedRecurrentSupport.rank3;
 
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
-import org.deeplearning4j.nn.conf.RNNFormat;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
-import org.deeplearning4j.nn.layers.recurrent.BaseRecurrentLayer;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
@@ -18,12 +18,10 @@ import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationSigmoid;
 import org.nd4j.linalg.activations.impl.ActivationTanH;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.AddOp;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.SubOp;
-import org.nd4j.linalg.api.ops.impl.transforms.same.TimesOneMinus;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -57,7 +55,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * since, the layer input and mask are the same arrays, and the cache's workspace is still open in the same
  * generation; otherwise it recomputes the forward pass, as DL4J's LSTM always does. {@link #clear()} drops it.
  */
-public class GRULayer extends BaseRecurrentLayer<GRU> {
+public class GRULayer extends AbstractRecurrentLayer<GRU> {
 
     private static final long serialVersionUID = 1L;
 
@@ -93,23 +91,8 @@ public class GRULayer extends BaseRecurrentLayer<GRU> {
         }
 
         boolean usableFor(INDArray input, INDArray mask) {
-            return inputRef == input && maskRef == mask && inLiveScope(x) && inLiveScope(gates) && inLiveScope(rec)
-                    && inLiveScope(h) && inLiveScope(maskTm) && inLiveScope(preAct);
-        }
-    }
-
-    private static boolean inLiveScope(INDArray arr) {
-        if (arr == null || !arr.isAttached()) {
-            return true;
-        }
-        MemoryWorkspace ws = arr.data().getParentWorkspace();
-        return ws != null && ws.isScopeActive() && ws.getGenerationId() == arr.data().getGenerationId();
-    }
-
-    @SuppressWarnings("try") // the scope only redirects allocations
-    private static INDArray detachedCopy(INDArray arr) {
-        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            return arr.dup('c');
+            return inputRef == input && maskRef == mask && live(x) && live(gates) && live(rec) && live(h)
+                    && live(maskTm) && live(preAct);
         }
     }
 
@@ -127,7 +110,7 @@ public class GRULayer extends BaseRecurrentLayer<GRU> {
 
     @Override
     public INDArray rnnTimeStep(INDArray input, LayerWorkspaceMgr workspaceMgr) {
-        setInput(as3d(input), workspaceMgr);
+        setInput(rank3(input, getDataFormat()), workspaceMgr);
         ForwardState fs = forwardForOutput(stateMap.get(STATE_KEY_PREV_ACTIVATION), false, workspaceMgr);
         stateMap.put(STATE_KEY_PREV_ACTIVATION, detachedCopy(fs.lastState()));
         return fs.out;
@@ -153,16 +136,6 @@ public class GRULayer extends BaseRecurrentLayer<GRU> {
                 ArrayType.FF_WORKING_MEM, true, mgr);
     }
 
-    /** rnnTimeStep accepts a single step as [mb, nIn]; the rest of the layer works on rank 3 only. */
-    private INDArray as3d(INDArray in) {
-        if (in.rank() != 2) {
-            return in;
-        }
-        return getDataFormat() == RNNFormat.NWC
-                ? in.reshape(in.size(0), 1, in.size(1))
-                : in.reshape(in.size(0), in.size(1), 1);
-    }
-
     /**
      * Runs the recurrence over the current input.
      *
@@ -178,10 +151,7 @@ public class GRULayer extends BaseRecurrentLayer<GRU> {
         // Any forward pass replaces the cache: the input, params or state it was computed from may be stale now.
         cachedForward = null;
         assertInputSet(false);
-        if (input.rank() != 3) {
-            throw new IllegalStateException("GRU layer " + layerId() + " expects rank 3 input, got shape "
-                    + Arrays.toString(input.shape()));
-        }
+        checkRank3Input();
         applyDropOutIfNecessary(training, mgr);
         lastForwardInput = input;
         lastForwardH0 = h0;
@@ -199,21 +169,10 @@ public class GRULayer extends BaseRecurrentLayer<GRU> {
         final INDArray w = getParamWithNoise(GRUParamInitializer.INPUT_WEIGHT_KEY, training, mgr);
         final INDArray rw = getParamWithNoise(GRUParamInitializer.RECURRENT_WEIGHT_KEY, training, mgr);
         final INDArray b = getParamWithNoise(GRUParamInitializer.BIAS_KEY, training, mgr);
-        if (nIn != w.size(0)) {
-            throw new IllegalStateException("GRU layer " + layerId() + ": input has size " + nIn + " along the feature"
-                    + " dimension (shape " + Arrays.toString(input.shape()) + ", format " + getDataFormat()
-                    + ") but nIn = " + w.size(0));
-        }
-        if (h0 != null && (h0.rank() != 2 || h0.size(0) != mb || h0.size(1) != n)) {
-            throw new IllegalStateException("GRU layer " + layerId() + ": stored state has shape "
-                    + Arrays.toString(h0.shape()) + " but the input needs [" + mb + ", " + n + "]: minibatch size"
-                    + " changed between rnnTimeStep calls, or rnnClearPreviousState() was not called between batches?");
-        }
+        checkInputSize(nIn, w.size(0));
+        checkState(null, h0, mb, n);
         final INDArray mask = maskArray;
-        if (mask != null && (mask.rank() != 2 || mask.size(0) != mb || mask.size(1) != nT)) {
-            throw new IllegalStateException("GRU layer " + layerId() + ": feature mask must have shape [" + mb + ", "
-                    + nT + "] (one entry per example and time step), got " + Arrays.toString(mask.shape()));
-        }
+        checkMask(mask, mb, nT);
 
         ForwardState fs = new ForwardState();
         fs.timeSteps = nT;
@@ -321,18 +280,7 @@ public class GRULayer extends BaseRecurrentLayer<GRU> {
     // Backward
 
     @Override
-    public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
-        return backward(epsilon, false, -1, workspaceMgr);
-    }
-
-    @Override
-    public Pair<Gradient, INDArray> tbpttBackpropGradient(INDArray epsilon, int tbpttBackLength,
-                                                          LayerWorkspaceMgr workspaceMgr) {
-        return backward(epsilon, true, tbpttBackLength, workspaceMgr);
-    }
-
-    private Pair<Gradient, INDArray> backward(INDArray epsilon, boolean truncated, int backLength,
-                                              LayerWorkspaceMgr mgr) {
+    Pair<Gradient, INDArray> backward(INDArray epsilon, boolean truncated, int backLength, LayerWorkspaceMgr mgr) {
         assertInputSet(true);
         ForwardState fs = cachedForward;
         cachedForward = null;
@@ -366,10 +314,7 @@ public class GRULayer extends BaseRecurrentLayer<GRU> {
         final INDArray gB = gradientViews.get(GRUParamInitializer.BIAS_KEY);
 
         INDArray eps = permuteIfNWC(epsilon).castTo(dt); // [mb, n, T]
-        if (eps.rank() != 3 || eps.size(0) != mb || eps.size(1) != n || eps.size(2) != nT) {
-            throw new IllegalStateException("GRU layer " + layerId() + ": epsilon has shape "
-                    + Arrays.toString(epsilon.shape()) + ", expected the shape of the layer output");
-        }
+        checkEpsilon(eps, epsilon, mb, n, nT);
 
         // e[t] ([n, mb]) accumulates dL/dh_t: the output gradient (masked like the output) plus, once step t+1 is
         // done, everything flowing back from step t+1.
@@ -400,9 +345,9 @@ public class GRULayer extends BaseRecurrentLayer<GRU> {
 
         IActivation gateFn = conf.getGateActivationFn();
         IActivation actFn = conf.getActivationFn();
-        activationDerivative(actFn, nGate, preR == null ? null : preR.get(all(), interval(2 * n, 3 * n), all()), kn);
-        activationDerivative(gateFn, zGate, preR == null ? null : preR.get(all(), interval(n, 2 * n), all()), kz);
-        activationDerivative(gateFn, rGate, preR == null ? null : preR.get(all(), interval(0, n), all()), kr);
+        derivative(actFn, nGate, preR == null ? null : preR.get(all(), interval(2 * n, 3 * n), all()), kn);
+        derivative(gateFn, zGate, preR == null ? null : preR.get(all(), interval(n, 2 * n), all()), kz);
+        derivative(gateFn, rGate, preR == null ? null : preR.get(all(), interval(0, n), all()), kr);
 
         // 1 − zEff = m·(1 − z): computed in ke, folded into Kn, then turned into zEff.
         ke.assign(zGate).rsubi(1.0);
@@ -488,45 +433,23 @@ public class GRULayer extends BaseRecurrentLayer<GRU> {
         return new Pair<>(ret, epsOut);
     }
 
-    /** Writes f'(pre) into {@code out}, from the activation output where that is exact (sigmoid, tanh). */
-    private static void activationDerivative(IActivation fn, INDArray post, INDArray pre, INDArray out) {
-        if (fn instanceof ActivationSigmoid) {
-            Nd4j.exec(new TimesOneMinus(post, out));
-        } else if (fn instanceof ActivationTanH) {
-            Nd4j.exec(new MulOp(new INDArray[] {post, post}, new INDArray[] {out}));
-            out.rsubi(1.0);
-        } else {
-            if (pre == null) {
-                throw new IllegalStateException("Pre-activations were not kept for activation " + fn);
-            }
-            INDArray ones = Nd4j.ones(pre.dataType(), pre.shape());
-            out.assign(fn.backprop(pre.dup('c'), ones).getFirst());
-        }
-    }
-
     // ---------------------------------------------------------------------------------------------------------
 
     @Override
-    public void clear() {
-        super.clear();
+    String kind() {
+        return "GRU";
+    }
+
+    @Override
+    void dropForwardCache() {
         cachedForward = null;
         lastForwardInput = null;
         lastForwardH0 = null;
     }
 
+    /** Keeps DL4J's default: the incoming mask state is passed on with the mask. */
     @Override
-    public Gradient gradient() {
-        throw new UnsupportedOperationException("gradient() (layer-wise pretraining) is not supported by GRU layers "
-                + layerId());
-    }
-
-    @Override
-    public Type type() {
-        return Type.RECURRENT;
-    }
-
-    @Override
-    public boolean isPretrainLayer() {
+    boolean maskPassthrough() {
         return false;
     }
 }

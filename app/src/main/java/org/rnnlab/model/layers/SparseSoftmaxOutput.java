@@ -1,7 +1,6 @@
 package org.rnnlab.model.layers;
 
 import java.util.Collection;
-import java.util.Map;
 import java.util.Objects;
 
 import org.deeplearning4j.nn.api.ParamInitializer;
@@ -83,14 +82,8 @@ public class SparseSoftmaxOutput extends BaseOutputLayer {
                     + " must be softmax, got " + getActivationFn());
         }
         validate();
-        SparseSoftmaxOutputLayer ret = new SparseSoftmaxOutputLayer(conf, networkDataType);
-        ret.setListeners(trainingListeners);
-        ret.setIndex(layerIndex);
-        ret.setParamsViewArray(layerParamsView);
-        Map<String, INDArray> paramTable = initializer().init(conf, layerParamsView, initializeParams);
-        ret.setParamTable(paramTable);
-        ret.setConf(conf);
-        return ret;
+        return LayerConfigSupport.setUp(new SparseSoftmaxOutputLayer(conf, networkDataType), this, conf,
+                trainingListeners, layerIndex, layerParamsView, initializeParams);
     }
 
     @Override

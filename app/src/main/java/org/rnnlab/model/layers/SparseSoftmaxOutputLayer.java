@@ -91,7 +91,7 @@ public class SparseSoftmaxOutputLayer extends BaseOutputLayer<SparseSoftmaxOutpu
         Tokens tk = new Tokens();
         tk.mb = mb;
         tk.steps = nT;
-        INDArray tm = FusedLstmLayer.timeMajorView(in);
+        INDArray tm = FusedRecurrentSupport.timeMajorView(in);
         if (tm != null) {
             tk.timeMajor = true;
             tk.x = tm.reshape('c', nT * mb, nIn);

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
-import java.io.File;
 import java.nio.file.Path;
 
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
@@ -19,7 +18,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.activations.impl.ActivationHardSigmoid;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.learning.config.Sgd;
 
 /**
@@ -44,12 +42,7 @@ class FusedLstmSerializationTest {
 
     @Test
     void jsonAndYamlRoundTrip() {
-        MultiLayerConfiguration c = conf();
-        MultiLayerConfiguration fromJson = MultiLayerConfiguration.fromJson(c.toJson());
-        MultiLayerConfiguration fromYaml = MultiLayerConfiguration.fromYaml(c.toYaml());
-        assertEquals(c, fromJson);
-        assertEquals(c, fromYaml);
-        assertEquals(c.toJson(), fromJson.toJson());
+        MultiLayerConfiguration fromJson = LayerTestData.assertJsonAndYamlRoundTrip(conf());
 
         FusedLstm l0 = (FusedLstm) fromJson.getConf(0).getLayer();
         assertEquals(0.25, l0.getForgetGateBiasInit());
@@ -67,19 +60,9 @@ class FusedLstmSerializationTest {
 
     @Test
     void modelSerializerRoundTrip(@TempDir Path dir) throws Exception {
-        MultiLayerNetwork net = new MultiLayerNetwork(conf());
-        net.init();
-        INDArray x = LayerTestData.uniform(4, 1.0, 2, 7, 4).castTo(DataType.FLOAT);
-        INDArray expected = net.output(x);
-
-        File f = dir.resolve("fused.zip").toFile();
-        ModelSerializer.writeModel(net, f, true);
-        MultiLayerNetwork restored = ModelSerializer.restoreMultiLayerNetwork(f, true);
-
-        assertEquals(net.getLayerWiseConfigurations(), restored.getLayerWiseConfigurations());
-        assertEquals(net.params(), restored.params());
+        MultiLayerNetwork restored = LayerTestData.assertModelSerializerRoundTrip(conf(),
+                dir.resolve("fused.zip").toFile());
         assertInstanceOf(FusedLstmLayer.class, restored.getLayer(0));
         assertInstanceOf(SparseSoftmaxOutputLayer.class, restored.getOutputLayer());
-        assertEquals(expected, restored.output(x));
     }
 }

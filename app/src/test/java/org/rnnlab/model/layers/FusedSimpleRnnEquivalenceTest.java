@@ -4,21 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.rnnlab.model.layers.FusedLstmEquivalenceTest.DOUBLE_TOL;
-import static org.rnnlab.model.layers.FusedLstmEquivalenceTest.FLOAT_TOL;
-import static org.rnnlab.model.layers.FusedLstmEquivalenceTest.assertClose;
-import static org.rnnlab.model.layers.FusedLstmEquivalenceTest.input;
-import static org.rnnlab.model.layers.FusedLstmEquivalenceTest.labels;
-import static org.rnnlab.model.layers.FusedLstmEquivalenceTest.randomise;
-import static org.rnnlab.model.layers.FusedLstmEquivalenceTest.relDiff;
-import static org.rnnlab.model.layers.FusedLstmGradientCheckTest.fitCapturingGradients;
-import static org.rnnlab.model.layers.FusedLstmGradientCheckTest.steps;
+import static org.rnnlab.model.layers.GradientCheckSupport.steps;
 
 import java.util.List;
 
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
-import org.deeplearning4j.nn.conf.BackpropType;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.RNNFormat;
@@ -28,8 +19,6 @@ import org.deeplearning4j.nn.conf.layers.RnnOutputLayer;
 import org.deeplearning4j.nn.conf.layers.recurrent.SimpleRnn;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.weights.WeightInit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -46,23 +35,9 @@ import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
  * array's largest value) and to 1e-9 in DOUBLE, also with masks where the two layers' mask semantics coincide
  * (padding before or after the sequence).
  */
-class FusedSimpleRnnEquivalenceTest {
+class FusedSimpleRnnEquivalenceTest extends EquivalenceTestSupport {
 
     private static final Logger LOG = LogManager.getLogger(FusedSimpleRnnEquivalenceTest.class);
-
-    private static DataType savedDefault;
-    private static DataType savedFloat;
-
-    @BeforeAll
-    static void saveTypes() {
-        savedDefault = Nd4j.dataType();
-        savedFloat = Nd4j.defaultFloatingPointType();
-    }
-
-    @AfterAll
-    static void restoreTypes() {
-        Nd4j.setDefaultDataTypes(savedDefault, savedFloat);
-    }
 
     @Test
     void sameSeedGivesSameInitialParametersAndLayout() {
@@ -96,17 +71,7 @@ class FusedSimpleRnnEquivalenceTest {
     }
 
     private void compareFullSequence(DataType dt, RNNFormat fmt, double tol) {
-        Pair2 p = pair(dt, fmt);
-        INDArray x = input(1, dt, fmt, 3, 5, 7);
-        INDArray y = labels(2, dt, fmt, 3, 4, 7);
-
-        assertClose("output " + dt + " " + fmt, p.stock.output(x), p.fused.output(x), tol);
-        List<INDArray> aS = p.stock.feedForward(x, false);
-        List<INDArray> aF = p.fused.feedForward(x, false);
-        assertClose("layer 1 activations", aS.get(1), aF.get(1), tol);
-        assertClose("layer 2 activations", aS.get(2), aF.get(2), tol);
-
-        assertGradientsClose("gradients " + dt + " " + fmt, p, x, y, null, null, tol);
+        compareFullSequence(pair(dt, fmt), dt, fmt, tol);
     }
 
     @Test
@@ -180,43 +145,13 @@ class FusedSimpleRnnEquivalenceTest {
 
     @Test
     void tbpttForwardCarriesTheSameStateAndFirstSegmentGradientsMatch() {
-        DataType dt = DataType.FLOAT;
         int seg = 4;
-        MultiLayerNetwork stock = tbptt(net(false, dt, RNNFormat.NCW, true, WorkspaceMode.ENABLED), seg);
-        MultiLayerNetwork fused = tbptt(net(true, dt, RNNFormat.NCW, true, WorkspaceMode.ENABLED), seg);
-        randomise(stock, 7);
-        fused.setParams(stock.params());
-        INDArray x = input(8, dt, RNNFormat.NCW, 3, 5, 3 * seg);
-        INDArray y = labels(9, dt, RNNFormat.NCW, 3, 4, 3 * seg);
-
-        // Segment by segment as fit() runs them: forward from the stored state, then hand the state on.
-        stock.rnnClearPreviousState();
-        fused.rnnClearPreviousState();
-        for (int s = 0; s < 3; s++) {
-            INDArray xs = steps(x, s * seg, (s + 1) * seg);
-            List<INDArray> aS = stock.rnnActivateUsingStoredState(xs, true, true);
-            List<INDArray> aF = fused.rnnActivateUsingStoredState(xs, true, true);
-            for (int l = 1; l < aS.size(); l++) {
-                assertClose("TBPTT segment " + s + " layer " + l, aS.get(l), aF.get(l), FLOAT_TOL);
-            }
-            stock.updateRnnStateWithTBPTTState();
-            fused.updateRnnStateWithTBPTTState();
-        }
-
-        // Gradients of fit() per segment. The first segment starts from a zero state in both.
-        List<INDArray> gS = fitCapturingGradients(stock, x, y);
-        List<INDArray> gF = fitCapturingGradients(fused, x, y);
-        assertEquals(3, gS.size());
-        assertEquals(3, gF.size());
-        assertClose("TBPTT segment 0 gradient", gS.get(0), gF.get(0), FLOAT_TOL);
+        MultiLayerNetwork stock = tbptt(net(false, DataType.FLOAT, RNNFormat.NCW, true, WorkspaceMode.ENABLED), seg);
+        MultiLayerNetwork fused = tbptt(net(true, DataType.FLOAT, RNNFormat.NCW, true, WorkspaceMode.ENABLED), seg);
         // Later segments: DL4J 1.0.0-M2.1's MultiLayerNetwork calls backpropGradient, and DL4J's SimpleRnn
         // recomputes its forward pass there from a zero state, so its gradient ignores the carried state (the fused
-        // layer's is checked against finite differences in FusedSimpleRnnGradientCheckTest). If DL4J fixes this,
-        // this fails: then the two should agree for all segments.
-        double diff = relDiff(gS.get(1), gF.get(1));
-        LOG.info("TBPTT segment 1 gradient, stock SimpleRnn vs fused: relative difference {}", diff);
-        assertTrue(diff > 1e-2, "stock SimpleRnn TBPTT gradients now use the carried state (difference " + diff
-                + ")");
+        // layer's is checked against finite differences in FusedSimpleRnnGradientCheckTest).
+        compareTbpttSegments(stock, fused, seg, "SimpleRnn");
     }
 
     @Test
@@ -240,11 +175,6 @@ class FusedSimpleRnnEquivalenceTest {
     }
 
     // ---------------------------------------------------------------------------------------------------------
-
-    private static final class Pair2 {
-        MultiLayerNetwork stock;
-        MultiLayerNetwork fused;
-    }
 
     private static Pair2 pair(DataType dt, RNNFormat fmt) {
         Pair2 p = new Pair2();
@@ -277,33 +207,5 @@ class FusedSimpleRnnEquivalenceTest {
         // A recurrent weight init different from the input one, so that the test would notice mixed-up draws.
         return b.nIn(nIn).nOut(nOut).activation(Activation.TANH).weightInitRecurrent(WeightInit.UNIFORM)
                 .dataFormat(fmt).build();
-    }
-
-    private static MultiLayerNetwork tbptt(MultiLayerNetwork n, int seg) {
-        MultiLayerConfiguration c = n.getLayerWiseConfigurations().clone();
-        c.setBackpropType(BackpropType.TruncatedBPTT);
-        c.setTbpttFwdLength(seg);
-        c.setTbpttBackLength(seg);
-        MultiLayerNetwork t = new MultiLayerNetwork(c);
-        t.init();
-        return t;
-    }
-
-    private static void assertGradientsClose(String what, Pair2 p, INDArray x, INDArray y, INDArray fMask,
-                                             INDArray lMask, double tol) {
-        for (MultiLayerNetwork n : new MultiLayerNetwork[] {p.stock, p.fused}) {
-            n.setInput(x);
-            n.setLabels(y);
-            n.setLayerMaskArrays(fMask, lMask);
-            n.computeGradientAndScore();
-            n.clearLayerMaskArrays();
-        }
-        double sS = p.stock.score();
-        double sF = p.fused.score();
-        assertEquals(sS, sF, tol * Math.abs(sS), what + ": score");
-        assertClose(what, p.stock.gradient().gradient(), p.fused.gradient().gradient(), tol);
-        // Per parameter too, so that a failure names it.
-        p.stock.gradient().gradientForVariable().forEach((k, g) ->
-                assertClose(what + " [" + k + "]", g, p.fused.gradient().getGradientFor(k), tol));
     }
 }

@@ -2,24 +2,19 @@ package org.rnnlab.model.layers;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.rnnlab.model.layers.GruTestSupport.mask;
 import static org.rnnlab.model.layers.GruTestSupport.mcxent;
 import static org.rnnlab.model.layers.LayerTestData.oneHot2d;
 import static org.rnnlab.model.layers.LayerTestData.oneHotNcw;
 import static org.rnnlab.model.layers.GruTestSupport.randomiseGruParams;
 import static org.rnnlab.model.layers.LayerTestData.uniform;
 
-import java.util.ArrayList;
-import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
-import org.apache.logging.log4j.core.config.Configurator;
 import org.deeplearning4j.gradientcheck.GradientCheckUtil;
-import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.BackpropType;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -29,22 +24,14 @@ import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.RnnOutputLayer;
 import org.deeplearning4j.nn.conf.layers.recurrent.Bidirectional;
 import org.deeplearning4j.nn.conf.layers.recurrent.LastTimeStep;
-import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.weights.WeightInit;
-import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
-import org.deeplearning4j.optimize.api.BaseTrainingListener;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
-import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
 
@@ -57,49 +44,12 @@ import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
  * from a zero state, so it cannot check truncated BPTT with segments; the TBPTT cases here do that with their own
  * finite differences (same epsilon and thresholds) against the gradients that {@code fit()} computes per segment.
  */
-class GRUGradientCheckTest {
+class GRUGradientCheckTest extends GradientCheckSupport {
 
     private static final Logger LOG = LogManager.getLogger(GRUGradientCheckTest.class);
-    private static final double EPS = 1e-6;
-    private static final double MAX_REL_ERROR = 1e-3;
-    private static final double MIN_ABS_ERROR = 1e-8;
-    private static final String GRADIENT_CHECK_LOGGER = GradientCheckUtil.class.getName();
-
-    private static DataType savedDefault;
-    private static DataType savedFloat;
-    private static Level savedLevel;
-
-    @BeforeAll
-    static void doublePrecision() {
-        savedDefault = Nd4j.dataType();
-        savedFloat = Nd4j.defaultFloatingPointType();
-        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
-        // GradientCheckUtil reports its largest relative error at INFO; the test logging config hides DL4J's INFO.
-        savedLevel = LogManager.getLogger(GRADIENT_CHECK_LOGGER).getLevel();
-        Configurator.setLevel(GRADIENT_CHECK_LOGGER, Level.INFO);
-    }
-
-    @AfterAll
-    static void restore() {
-        Nd4j.setDefaultDataTypes(savedDefault, savedFloat);
-        Configurator.setLevel(GRADIENT_CHECK_LOGGER, savedLevel);
-    }
-
-    private static NeuralNetConfiguration.Builder base() {
-        return new NeuralNetConfiguration.Builder()
-                .seed(12345)
-                .dataType(DataType.DOUBLE)
-                .updater(new NoOp())
-                .weightInit(WeightInit.XAVIER);
-    }
 
     private static GRU.Builder gru(int nIn, int nOut, RNNFormat format) {
         return new GRU.Builder().nIn(nIn).nOut(nOut).dataFormat(format);
-    }
-
-    private static RnnOutputLayer rnnOut(int nIn, int nOut, RNNFormat format) {
-        return new RnnOutputLayer.Builder(LossFunction.MCXENT).activation(Activation.SOFTMAX)
-                .nIn(nIn).nOut(nOut).dataFormat(format).build();
     }
 
     private static OutputLayer softmaxOut(int nIn, int nOut) {
@@ -111,19 +61,6 @@ class GRUGradientCheckTest {
         net.init();
         randomiseGruParams(net, 42);
         return net;
-    }
-
-    private static void check(String name, MultiLayerNetwork net, INDArray in, INDArray labels, INDArray fMask,
-                              INDArray lMask) {
-        GradientCheckUtil.MLNConfig c = new GradientCheckUtil.MLNConfig().net(net).input(in).labels(labels)
-                .inputMask(fMask).labelMask(lMask).epsilon(EPS).maxRelError(MAX_REL_ERROR)
-                .minAbsoluteError(MIN_ABS_ERROR).print(GradientCheckUtil.PrintMode.FAILURES_ONLY);
-        check(name, c);
-    }
-
-    private static void check(String name, GradientCheckUtil.MLNConfig c) {
-        LOG.info("Gradient check: {} ({} parameters)", name, c.net().numParams());
-        assertTrue(GradientCheckUtil.checkGradients(c), "gradient check failed: " + name);
     }
 
     @Test
@@ -287,14 +224,14 @@ class GRUGradientCheckTest {
 
         INDArray carried = stateAfter(net, in1);
         INDArray params = net.params();
-        FdResult r1 = finiteDifferences(params, grads.get(0), 2, () -> scoreFrom(net, null, in1, l1));
-        FdResult r2 = finiteDifferences(params, grads.get(1), 2, () -> scoreFrom(net, carried, in2, l2));
+        MeanFdResult r1 = meanFiniteDifferences(params, grads.get(0), 2, () -> scoreFrom(net, null, in1, l1));
+        MeanFdResult r2 = meanFiniteDifferences(params, grads.get(1), 2, () -> scoreFrom(net, carried, in2, l2));
         LOG.info("TBPTT segment gradients (all {} params): segment 1 {}, segment 2 {}", params.length(), r1, r2);
         r1.assertPassed("segment 1");
         r2.assertPassed("segment 2");
 
         // The check can tell a carried state from a reset one: from a zero state, segment 2's gradient differs.
-        FdResult ifReset = finiteDifferences(params, grads.get(1), 2, () -> scoreFrom(net, null, in2, l2));
+        MeanFdResult ifReset = meanFiniteDifferences(params, grads.get(1), 2, () -> scoreFrom(net, null, in2, l2));
         assertTrue(ifReset.failures > 0, "segment 2 gradient does not depend on the carried state: " + ifReset);
     }
 
@@ -313,60 +250,20 @@ class GRUGradientCheckTest {
         INDArray carried = stateAfter(net, steps(in, 0, fwd));
         INDArray in2 = steps(in, fwd, 2 * fwd);
         INDArray l2 = steps(labels, fwd, 2 * fwd);
-        FdResult r = finiteDifferences(net.params(), grads.get(1), 2, () -> scoreFrom(net, carried, in2, l2));
+        MeanFdResult r = meanFiniteDifferences(net.params(), grads.get(1), 2, () -> scoreFrom(net, carried, in2, l2));
         LOG.info("TBPTT forward 4 / backward 2, segment 2: {}", r);
         r.assertPassed("segment 2, full-segment gradient");
     }
 
     @Test
     void tbpttBackpropGradientTruncatesAtBackLength() {
-        // Layer-level contract of tbpttBackpropGradient: starting from the stored state, gradients flow back only
-        // through the last `back` steps, i.e. they are the derivatives of sum(eps ⊙ output) over those steps with the
-        // state before them held fixed; the input gradient of earlier steps is 0.
-        int t = 6;
-        int back = 2;
-        int mb = 2;
         MultiLayerNetwork net = init(base().list()
                 .layer(gru(3, 4, RNNFormat.NCW).build())
                 .layer(rnnOut(4, 3, RNNFormat.NCW))
                 .build());
-        net.initGradientsView(); // normally done by the network's first backprop
-        GRULayer layer = (GRULayer) net.getLayer(0);
-        LayerWorkspaceMgr ws = LayerWorkspaceMgr.noWorkspaces();
-        INDArray x = uniform(51, 1.0, mb, 3, t);
-        INDArray eps = uniform(52, 1.0, mb, 4, t);
-        INDArray h0 = uniform(53, 0.7, mb, 4);
-        String key = GRULayer.STATE_KEY_PREV_ACTIVATION;
-
-        layer.rnnSetPreviousState(Map.of(key, h0));
-        layer.rnnSetTBPTTState(Map.of(key, h0));
-        INDArray out = layer.rnnActivateUsingStoredState(x, true, true, ws).dup();
-        Pair<Gradient, INDArray> g = layer.tbpttBackpropGradient(eps, back, ws);
-        INDArray analytic = g.getFirst().gradient().dup();
-        INDArray epsOut = g.getSecond().dup();
-        assertEquals(steps(out, t - 1, t).reshape(mb, 4), layer.rnnGetTBPTTState().get(key),
-                "TBPTT state after the pass is the last output");
-        assertEquals(0.0, steps(epsOut, 0, t - back).norm2Number().doubleValue(), 0.0,
-                "no input gradient before the truncation point");
-
-        layer.rnnSetPreviousState(Map.of(key, h0));
-        layer.rnnTimeStep(steps(x, 0, t - back), ws);
-        INDArray hMid = layer.rnnGetPreviousState().get(key).dup();
-        INDArray xTail = steps(x, t - back, t).dup();
-        INDArray epsTail = steps(eps, t - back, t);
-        java.util.function.DoubleSupplier score = () -> {
-            layer.rnnSetPreviousState(Map.of(key, hMid));
-            return layer.rnnTimeStep(xTail, ws).mul(epsTail).sumNumber().doubleValue();
-        };
-        FdResult params = finiteDifferences(layer.params(), analytic, 1, score);
-        FdResult inputs = finiteDifferences(xTail, steps(epsOut, t - back, t).dup(), 1, score);
-        LOG.info("tbpttBackpropGradient(back {} of {}): params {}, inputs {}", back, t, params, inputs);
-        params.assertPassed("truncated parameter gradient");
-        inputs.assertPassed("truncated input gradient");
-    }
-
-    private static INDArray steps(INDArray ncw, long from, long to) {
-        return ncw.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(from, to));
+        Map<String, INDArray> s0 = new HashMap<>();
+        s0.put(GRULayer.STATE_KEY_PREV_ACTIVATION, uniform(53, 0.7, 2, 4));
+        checkTbpttBackpropTruncation(net, s0, GRULayer.STATE_KEY_PREV_ACTIVATION);
     }
 
     private static MultiLayerNetwork tbpttNet(int fwd, int back) {
@@ -380,21 +277,6 @@ class GRUGradientCheckTest {
                 .backpropType(BackpropType.TruncatedBPTT).tBPTTForwardLength(fwd).tBPTTBackwardLength(back)
                 .build();
         return init(conf);
-    }
-
-    private static List<INDArray> fitCapturingGradients(MultiLayerNetwork net, INDArray in, INDArray labels) {
-        List<INDArray> grads = Collections.synchronizedList(new ArrayList<>());
-        net.setListeners(new BaseTrainingListener() {
-            @Override
-            public void onGradientCalculation(Model model) {
-                grads.add(model.gradient().gradient().dup());
-            }
-        });
-        INDArray before = net.params().dup();
-        net.fit(new DataSet(in, labels));
-        net.setListeners();
-        assertEquals(before, net.params(), "parameters must not change (learning rate 0)");
-        return grads;
     }
 
     /** Hidden state of the GRU (layer 0) after running {@code in} from a zero state. */
@@ -417,7 +299,7 @@ class GRUGradientCheckTest {
     }
 
     /** Outcome of a finite-difference comparison. */
-    private record FdResult(long checked, long failures, double maxRelError) {
+    private record MeanFdResult(long checked, long failures, double maxRelError) {
         void assertPassed(String what) {
             assertEquals(0, failures, what + ": " + this);
         }
@@ -434,7 +316,7 @@ class GRUGradientCheckTest {
      * at most 1e-3, or absolute error below 1e-8. DL4J's raw gradients are sums over the minibatch (its updater
      * divides by the minibatch size), hence the divisor.
      */
-    private static FdResult finiteDifferences(INDArray values, INDArray rawGradient, long divisor,
+    private static MeanFdResult meanFiniteDifferences(INDArray values, INDArray rawGradient, long divisor,
                                               java.util.function.DoubleSupplier score) {
         double maxRel = 0;
         long failures = 0;
@@ -455,6 +337,6 @@ class GRUGradientCheckTest {
                 failures++;
             }
         }
-        return new FdResult(len, failures, maxRel);
+        return new MeanFdResult(len, failures, maxRel);
     }
 }

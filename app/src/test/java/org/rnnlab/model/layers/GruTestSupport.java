@@ -1,14 +1,11 @@
 package org.rnnlab.model.layers;
 
 import java.util.Map;
-import java.util.Random;
 
 import org.deeplearning4j.nn.conf.layers.recurrent.Bidirectional;
 import org.deeplearning4j.nn.conf.layers.wrapper.BaseWrapperLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /** Small helpers shared by the GRU tests: deterministic data, masks, parameter randomisation. */
@@ -19,13 +16,7 @@ final class GruTestSupport {
 
     /** Mask [mb, T] from rows of 0/1. */
     static INDArray mask(int[][] rows) {
-        INDArray m = Nd4j.zeros(DataType.DOUBLE, rows.length, rows[0].length);
-        for (int i = 0; i < rows.length; i++) {
-            for (int j = 0; j < rows[i].length; j++) {
-                m.putScalar(i, j, rows[i][j]);
-            }
-        }
-        return m;
+        return GradientCheckSupport.mask(rows);
     }
 
     /**

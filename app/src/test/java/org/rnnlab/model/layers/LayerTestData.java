@@ -1,12 +1,23 @@
 package org.rnnlab.model.layers;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.File;
+import java.io.IOException;
 import java.util.Random;
+
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.util.ModelSerializer;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-/** Deterministic double-precision inputs and labels shared by the recurrent-layer tests. */
+/**
+ * Deterministic double-precision inputs and labels shared by the recurrent-layer tests, and the serialization round
+ * trips their configurations must survive.
+ */
 final class LayerTestData {
 
     private LayerTestData() {
@@ -43,5 +54,38 @@ final class LayerTestData {
             l.putScalar(i, rnd.nextInt(nClasses), 1.0);
         }
         return l;
+    }
+
+    /**
+     * DL4J's JSON and YAML round trips of {@code c} must give equal configurations, and the same JSON again; returns
+     * the configuration read back from JSON.
+     */
+    static MultiLayerConfiguration assertJsonAndYamlRoundTrip(MultiLayerConfiguration c) {
+        MultiLayerConfiguration fromJson = MultiLayerConfiguration.fromJson(c.toJson());
+        MultiLayerConfiguration fromYaml = MultiLayerConfiguration.fromYaml(c.toYaml());
+        assertEquals(c, fromJson);
+        assertEquals(c, fromYaml);
+        assertEquals(c.toJson(), fromJson.toJson());
+        return fromJson;
+    }
+
+    /**
+     * A network built from {@code conf} (FLOAT, input [2, 7, 4]) written by ModelSerializer to {@code file} and
+     * restored must have the same configuration, parameters and outputs; returns the restored network.
+     */
+    static MultiLayerNetwork assertModelSerializerRoundTrip(MultiLayerConfiguration conf, File file)
+            throws IOException {
+        MultiLayerNetwork net = new MultiLayerNetwork(conf);
+        net.init();
+        INDArray x = uniform(4, 1.0, 2, 7, 4).castTo(DataType.FLOAT);
+        INDArray expected = net.output(x);
+
+        ModelSerializer.writeModel(net, file, true);
+        MultiLayerNetwork restored = ModelSerializer.restoreMultiLayerNetwork(file, true);
+
+        assertEquals(net.getLayerWiseConfigurations(), restored.getLayerWiseConfigurations());
+        assertEquals(net.params(), restored.params());
+        assertEquals(expected, restored.output(x));
+        return restored;
     }
 }

@@ -15,14 +15,11 @@ import org.deeplearning4j.nn.conf.layers.RnnOutputLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
-import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
 
@@ -33,26 +30,12 @@ import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
  * its input: a time-major view (below a {@link FusedLstm}), a batch-major view (below an {@code EmbeddingSequenceLayer}
  * with NWC output), and a copy (below DL4J's LSTM, whose output is neither).
  */
-class SparseSoftmaxOutputEquivalenceTest {
+class SparseSoftmaxOutputEquivalenceTest extends EquivalenceTestSupport {
 
     private static final Logger LOG = LogManager.getLogger(SparseSoftmaxOutputEquivalenceTest.class);
     private static final int VOCAB = 9;
     private static final int MB = 3;
     private static final int T = 5;
-
-    private static DataType savedDefault;
-    private static DataType savedFloat;
-
-    @BeforeAll
-    static void saveTypes() {
-        savedDefault = Nd4j.dataType();
-        savedFloat = Nd4j.defaultFloatingPointType();
-    }
-
-    @AfterAll
-    static void restoreTypes() {
-        Nd4j.setDefaultDataTypes(savedDefault, savedFloat);
-    }
 
     private enum Below { FUSED_LSTM, DL4J_LSTM, EMBEDDING_NWC }
 
@@ -73,7 +56,7 @@ class SparseSoftmaxOutputEquivalenceTest {
 
     @Test
     void withLabelMaskDouble() {
-        INDArray m = FusedLstmGradientCheckTest.mask(new int[][] {{1, 1, 1, 1, 1}, {1, 1, 1, 0, 0}, {0, 1, 1, 0, 1}});
+        INDArray m = GradientCheckSupport.mask(new int[][] {{1, 1, 1, 1, 1}, {1, 1, 1, 0, 0}, {0, 1, 1, 0, 1}});
         compare(Below.FUSED_LSTM, DataType.DOUBLE, m, 1e-10);
         compare(Below.EMBEDDING_NWC, DataType.DOUBLE, m, 1e-10);
     }
@@ -201,23 +184,14 @@ class SparseSoftmaxOutputEquivalenceTest {
 
     private static INDArray input(Below below, DataType dt) {
         if (below == Below.EMBEDDING_NWC) {
-            return FusedLstmGradientCheckTest.indexLabels(3, MB, VOCAB, T).reshape(MB, T).castTo(dt);
+            return GradientCheckSupport.indexLabels(3, MB, VOCAB, T).reshape(MB, T).castTo(dt);
         }
         return LayerTestData.uniform(3, 1.0, MB, 4, T).castTo(dt);
     }
 
     /** Class indices, [mb, 1, T] (NCW) or [mb, T, 1] (NWC). */
     private static INDArray labels(long seed, DataType dt, RNNFormat fmt) {
-        INDArray l = FusedLstmGradientCheckTest.indexLabels(seed, MB, VOCAB, T).castTo(dt);
+        INDArray l = GradientCheckSupport.indexLabels(seed, MB, VOCAB, T).castTo(dt);
         return fmt == RNNFormat.NWC ? l.permute(0, 2, 1).dup() : l;
-    }
-
-    private static void assertClose(String what, INDArray expected, INDArray actual, double tol) {
-        INDArray e = expected.castTo(DataType.DOUBLE);
-        INDArray a = actual.castTo(DataType.DOUBLE);
-        assertEquals(java.util.Arrays.toString(e.shape()), java.util.Arrays.toString(a.shape()), what + ": shape");
-        double d = e.sub(a).amaxNumber().doubleValue() / Math.max(e.amaxNumber().doubleValue(), 1e-30);
-        LOG.info("{}: relative difference {}", what, d);
-        assertTrue(d <= tol, what + ": relative difference " + d + " > " + tol);
     }
 }

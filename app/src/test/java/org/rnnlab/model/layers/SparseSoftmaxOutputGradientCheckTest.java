@@ -1,27 +1,14 @@
 package org.rnnlab.model.layers;
 
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import org.apache.logging.log4j.Level;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.Logger;
-import org.apache.logging.log4j.core.config.Configurator;
 import org.deeplearning4j.gradientcheck.GradientCheckUtil;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
-import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.RNNFormat;
 import org.deeplearning4j.nn.conf.layers.EmbeddingSequenceLayer;
 import org.deeplearning4j.nn.conf.layers.LSTM;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.deeplearning4j.nn.weights.WeightInit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.learning.config.NoOp;
 
 /**
  * {@link SparseSoftmaxOutput} backprop gradients against central finite differences of the network score, in double
@@ -29,30 +16,9 @@ import org.nd4j.linalg.learning.config.NoOp;
  * max relative error 1e-3, min absolute error 1e-8, no-op updater, no dropout). The score side of the check runs the
  * layer's own loss computation (not the value cached by backprop), so both paths are exercised.
  */
-class SparseSoftmaxOutputGradientCheckTest {
+class SparseSoftmaxOutputGradientCheckTest extends GradientCheckSupport {
 
-    private static final Logger LOG = LogManager.getLogger(SparseSoftmaxOutputGradientCheckTest.class);
-    private static final String GC_LOGGER = GradientCheckUtil.class.getName();
     private static final int VOCAB = 7;
-
-    private static DataType savedDefault;
-    private static DataType savedFloat;
-    private static Level savedLevel;
-
-    @BeforeAll
-    static void doublePrecision() {
-        savedDefault = Nd4j.dataType();
-        savedFloat = Nd4j.defaultFloatingPointType();
-        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
-        savedLevel = LogManager.getLogger(GC_LOGGER).getLevel();
-        Configurator.setLevel(GC_LOGGER, Level.INFO);
-    }
-
-    @AfterAll
-    static void restore() {
-        Nd4j.setDefaultDataTypes(savedDefault, savedFloat);
-        Configurator.setLevel(GC_LOGGER, savedLevel);
-    }
 
     @Test
     void embeddingInputNoMask() {
@@ -69,7 +35,7 @@ class SparseSoftmaxOutputGradientCheckTest {
                 .layer(embedding(5, RNNFormat.NCW))
                 .layer(new SparseSoftmaxOutput.Builder().nIn(4).nOut(VOCAB).build())
                 .build());
-        INDArray m = FusedLstmGradientCheckTest.mask(new int[][] {{1, 1, 1, 1, 1}, {1, 1, 1, 0, 0}, {0, 1, 0, 1, 1}});
+        INDArray m = mask(new int[][] {{1, 1, 1, 1, 1}, {1, 1, 1, 0, 0}, {0, 1, 0, 1, 1}});
         check("EmbeddingSequenceLayer + SparseSoftmaxOutput, label mask", net, words(3, 3, 5), labels(4, 3, 5), m);
     }
 
@@ -92,7 +58,7 @@ class SparseSoftmaxOutputGradientCheckTest {
                 .layer(new FusedLstm.Builder().nIn(4).nOut(5).activation(Activation.TANH).build())
                 .layer(new SparseSoftmaxOutput.Builder().nIn(5).nOut(VOCAB).build())
                 .build());
-        INDArray m = FusedLstmGradientCheckTest.mask(new int[][] {{1, 1, 1, 1, 1, 1}, {1, 1, 1, 1, 0, 0}});
+        INDArray m = mask(new int[][] {{1, 1, 1, 1, 1, 1}, {1, 1, 1, 1, 0, 0}});
         check("Embedding + FusedLstm + SparseSoftmaxOutput, label mask", net, words(7, 2, 6), labels(8, 2, 6), m);
     }
 
@@ -105,11 +71,6 @@ class SparseSoftmaxOutputGradientCheckTest {
                 .build());
         check("DL4J LSTM + SparseSoftmaxOutput", net, LayerTestData.uniform(9, 1.0, 3, 3, 4),
                 labels(10, 3, 4), null);
-    }
-
-    private static NeuralNetConfiguration.Builder base() {
-        return new NeuralNetConfiguration.Builder().seed(12345).dataType(DataType.DOUBLE).updater(new NoOp())
-                .weightInit(WeightInit.XAVIER);
     }
 
     private static EmbeddingSequenceLayer embedding(int steps, RNNFormat fmt) {
@@ -127,19 +88,15 @@ class SparseSoftmaxOutputGradientCheckTest {
 
     /** Word indices [mb, T] as EmbeddingSequenceLayer takes them. */
     private static INDArray words(long seed, int mb, int t) {
-        return FusedLstmGradientCheckTest.indexLabels(seed, mb, VOCAB, t).reshape(mb, t);
+        return indexLabels(seed, mb, VOCAB, t).reshape(mb, t);
     }
 
     /** Class indices [mb, 1, T]. */
     private static INDArray labels(long seed, int mb, int t) {
-        return FusedLstmGradientCheckTest.indexLabels(seed, mb, VOCAB, t);
+        return indexLabels(seed, mb, VOCAB, t);
     }
 
     private static void check(String name, MultiLayerNetwork net, INDArray in, INDArray labels, INDArray lMask) {
-        LOG.info("Gradient check: {} ({} parameters)", name, net.numParams());
-        GradientCheckUtil.MLNConfig c = new GradientCheckUtil.MLNConfig().net(net).input(in).labels(labels)
-                .labelMask(lMask).epsilon(1e-6).maxRelError(1e-3).minAbsoluteError(1e-8)
-                .print(GradientCheckUtil.PrintMode.FAILURES_ONLY);
-        assertTrue(GradientCheckUtil.checkGradients(c), "gradient check failed: " + name);
+        check(name, net, in, labels, null, lMask);
     }
 }
