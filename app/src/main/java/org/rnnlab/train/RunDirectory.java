@@ -29,10 +29,7 @@ public record RunDirectory(Path path) {
     public static RunDirectory create(Path requested, RunConfig config) {
         Path dir = requested != null ? requested
                 : Path.of("runs", config.name() + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-        if (Files.exists(dir.resolve(CHECKPOINT))) {
-            throw new UserInputException(dir + ": already holds a run (" + CHECKPOINT
-                    + "); use --resume " + dir + " to continue it or choose another --run-dir");
-        }
+        checkFree(dir);
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
@@ -41,6 +38,17 @@ public record RunDirectory(Path path) {
         RunDirectory run = new RunDirectory(dir);
         run.writeAtomically(CONFIG, ConfigLoader.toYaml(config));
         return run;
+    }
+
+    /**
+     * Refuses a folder that already holds a run; called before the data is read as well, so that the mistake is
+     * reported at once rather than after reading 25,000 reviews.
+     */
+    public static void checkFree(Path dir) {
+        if (dir != null && Files.exists(dir.resolve(CHECKPOINT))) {
+            throw new UserInputException(dir + ": already holds a run (" + CHECKPOINT
+                    + "); use --resume " + dir + " to continue it or choose another --run-dir");
+        }
     }
 
     /** An existing run folder to resume; it must hold a checkpoint. */

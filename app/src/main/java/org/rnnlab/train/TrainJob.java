@@ -71,6 +71,7 @@ public final class TrainJob {
                 overrides.add("data.path=" + o.dataDir().toAbsolutePath().normalize());
             }
             config = ConfigLoader.load(o.configFile(), overrides);
+            RunDirectory.checkFree(o.runDir());
             if (config instanceof SentimentConfig s) {
                 // Read before the run folder exists, so a wrong dataset folder or review leaves nothing behind.
                 sentimentData = loadSentimentData(s, o.dataDir(), datasets);

@@ -71,6 +71,14 @@ class MainTest {
         Files.writeString(notZip, "this is not a zip");
         assertOneLineError(run("sample", "--model", notZip.toString()), "model.zip");
         assertOneLineError(run("train", "--resume", dir.toString()), "checkpoint.zip");
+        // A finished run's folder is refused before any data is looked for (the data path here does not exist).
+        Path used = Files.createDirectories(dir.resolve("used"));
+        Files.writeString(used.resolve("checkpoint.zip"), "kept");
+        Path imdb = dir.resolve("imdb.yaml");
+        Files.writeString(imdb, "task: sentiment\n");
+        assertOneLineError(run("train", "--config", imdb.toString(), "--data", dir.resolve("no-data").toString(),
+                "--run-dir", used.toString()), used.toString(), "already holds a run", "--resume");
+        assertEquals("kept", Files.readString(used.resolve("checkpoint.zip")));
         assertOneLineError(run("sample", "--model", notZip.toString(), "--temperature", "-1"), "--temperature");
     }
 
