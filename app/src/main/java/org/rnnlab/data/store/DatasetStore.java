@@ -216,11 +216,17 @@ public final class DatasetStore {
     public ImportResult fetch(String name, URI url) {
         DatasetSpec spec = manifest.dataset(name);
         URI from = url != null ? url : spec.url();
+        log.info("Downloading {} from {}", name, from);
+        return fetchQuietly(spec, from);
+    }
+
+    /** {@link #fetch} without its log line, for callers that already said what they download and why. */
+    private ImportResult fetchQuietly(DatasetSpec spec, URI from) {
+        String name = spec.name();
         long start = System.nanoTime();
         try (DatasetLock lock = lockFor(name)) {
             Path part = Files.createTempFile(datasetsDir, "." + name + "-download-", ".part");
             try {
-                log.info("Downloading {} from {}", name, from);
                 new Downloader(showProgress).download(from, part, "fetch " + name);
                 int files = installFromArchive(spec, part, from.toString());
                 return new ImportResult(name, datasetsDir.resolve(name), from.toString(), files, since(start));
@@ -236,7 +242,7 @@ public final class DatasetStore {
     private Path download(DatasetSpec spec, String triedBefore) {
         log.info("Dataset {} not found ({}); downloading it from {}", spec.name(), triedBefore, spec.url());
         try {
-            return fetch(spec.name(), null).dir();
+            return fetchQuietly(spec, spec.url()).dir();
         } catch (UserInputException e) {
             throw new UserInputException("dataset " + spec.name() + " not found (" + triedBefore + ") and " + e.getMessage()
                     + "; " + spec.howToGet() + ", or set " + MIRROR_ENV + " to a folder holding one", e);
