@@ -29,7 +29,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--run-dir", paramLabel = "DIR", description = "Run directory (default: runs/NAME-TIMESTAMP).")
     Path runDir;
 
-    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a config value, e.g. --set train.epochs=2 (repeatable).")
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = {"Override a config value, e.g. --set train.epochs=2 (repeatable).",
+                    "With --resume it changes the resumed run, e.g. --set train.epochs=6 to train longer."})
     List<String> overrides = new ArrayList<>();
 
     @Option(names = "--resume", arity = "0..1", paramLabel = "RUN_DIR", fallbackValue = "",
