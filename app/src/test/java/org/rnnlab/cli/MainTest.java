@@ -79,6 +79,11 @@ class MainTest {
         assertOneLineError(run("train", "--config", imdb.toString(), "--data", dir.resolve("no-data").toString(),
                 "--run-dir", used.toString()), used.toString(), "already holds a run", "--resume");
         assertEquals("kept", Files.readString(used.resolve("checkpoint.zip")));
+        // Resuming may change training values but not the network, which the checkpoint holds.
+        Files.writeString(used.resolve("config.yaml"), "task: sentiment\n");
+        assertOneLineError(run("train", "--resume", used.toString(), "--set", "model.hidden_size=300"),
+                "model.*", "config.yaml");
+        assertEquals("task: sentiment\n", Files.readString(used.resolve("config.yaml")));
         assertOneLineError(run("sample", "--model", notZip.toString(), "--temperature", "-1"), "--temperature");
     }
 
