@@ -21,6 +21,9 @@ public sealed interface RunConfig permits LmConfig, SentimentConfig {
     /** Seed for every random choice of the run: initialisation, dropout, shuffling, splits. */
     Long seed();
 
+    /** The network's settings ({@code model:}); a resumed run keeps them, because its checkpoint holds the network. */
+    Record model();
+
     /** The same config with another name (the loader fills it in from the file name). */
     RunConfig withName(String name);
 }

@@ -50,7 +50,7 @@ public final class TrainJob {
             run = RunDirectory.existing(o.runDir());
             Path saved = run.path().resolve(RunDirectory.CONFIG);
             config = ConfigLoader.load(saved, o.overrides());
-            if (!o.overrides().isEmpty() && !modelOf(ConfigLoader.load(saved, List.of())).equals(modelOf(config))) {
+            if (!o.overrides().isEmpty() && !ConfigLoader.load(saved, List.of()).model().equals(config.model())) {
                 // The checkpoint holds the network; a changed model.* value would be ignored yet recorded.
                 throw new UserInputException("--set: a resumed run keeps its network, so model.* values cannot change ("
                         + saved + "); start a new run with --config to train another model");
@@ -96,10 +96,6 @@ public final class TrainJob {
             }
         }
         throw new IllegalStateException("Unknown config type " + config.getClass());
-    }
-
-    private static Object modelOf(RunConfig config) {
-        return config instanceof LmConfig lm ? lm.model() : ((SentimentConfig) config).model();
     }
 
     private static SentimentDataSource.TrainingData loadSentimentData(SentimentConfig config, Path dataDir,
