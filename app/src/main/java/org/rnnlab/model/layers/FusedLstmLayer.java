@@ -217,7 +217,30 @@ public class FusedLstmLayer extends AbstractRecurrentLayer<FusedLstm> {
             fp.maskTm.reshape('c', nT, mb).assign(mask.castTo(dt).transpose());
             markPartialSteps(mask, fp.partial, "FusedLstm layer " + layerId());
         }
-        INDArray scratch = mgr.createUninitialized(tmpType, dt, new long[] {mb, n}, 'c');
+        if (FusedLstmSteps.applies(gateFn, actFn, dt)) {
+            DirectArray.withBlasThreadsFor(mb * 4 * n * n, () -> FusedLstmSteps.forward(fp.xw, rw, fp.ga, fp.h, fp.c,
+                    fp.tc, fp.maskTm, fp.partial, fp.hasInitialState, (int) nT, (int) mb, (int) n));
+        } else {
+            forwardStepsNd4j(fp, rw, gateFn, actFn, training, tmpType, mgr);
+        }
+
+        if (withOutput) {
+            fp.out = maskedOutput(fp.h.get(interval(1, nT + 1), all(), all()), fp.maskTm, mgr, dt, getDataFormat());
+        }
+
+        if (training) {
+            cached = fp;
+        }
+        return fp;
+    }
+
+    /** The per-step loop in ND4J ops, for what {@link FusedLstmSteps} does not cover. */
+    private void forwardStepsNd4j(ForwardPass fp, INDArray rw, IActivation gateFn, IActivation actFn,
+                                  boolean training, ArrayType tmpType, LayerWorkspaceMgr mgr) {
+        final long nT = fp.steps;
+        final long mb = fp.mb;
+        final long n = layerConf().getNOut();
+        INDArray scratch = mgr.createUninitialized(tmpType, dataType, new long[] {mb, n}, 'c');
 
         final long slab = mb * n;
         final long[] slabShape = {mb, n};
@@ -260,15 +283,6 @@ public class FusedLstmLayer extends AbstractRecurrentLayer<FusedLstm> {
                 hNext.subi(hPrev).muliColumnVector(m).addi(hPrev);
             }
         }
-
-        if (withOutput) {
-            fp.out = maskedOutput(fp.h.get(interval(1, nT + 1), all(), all()), fp.maskTm, mgr, dt, getDataFormat());
-        }
-
-        if (training) {
-            cached = fp;
-        }
-        return fp;
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -314,6 +328,55 @@ public class FusedLstmLayer extends AbstractRecurrentLayer<FusedLstm> {
         // e[t] accumulates dL/dh_t: the output gradient (masked like the output) plus, once step t+1 is done,
         // everything flowing back from step t+1.
         INDArray e = maskedOutputGradient(eps, fp.maskTm, mgr, dt);
+
+        // dL/dz of the steps that receive gradient, [nR·mb, 4n] in W's and RW's column order.
+        INDArray dz;
+        if (FusedLstmSteps.applies(conf.getGateActivationFn(), conf.getActivationFn(), dt)) {
+            INDArray dzTm = mgr.createUninitialized(ArrayType.BP_WORKING_MEM, dt, new long[] {nR, mb, 4 * n}, 'c');
+            ForwardPass f = fp;
+            DirectArray.withBlasThreadsFor(mb * 4 * n * n, () -> FusedLstmSteps.backward(f.ga, f.c, f.tc, e, f.maskTm,
+                    f.partial, rw, dzTm, (int) nT, (int) end, (int) mb, (int) n));
+            dz = dzTm.reshape('c', nR * mb, 4 * n);
+        } else {
+            dz = backwardStepsNd4j(fp, e, rw, end, mgr);
+        }
+
+        // Parameter and input gradients: one product each over all steps.
+        INDArray x2d = fp.x.get(interval(end, nT), all(), all()).reshape('c', nR * mb, nIn);
+        INDArray hPrev2d = fp.h.get(interval(end, nT), all(), all()).reshape('c', nR * mb, n);
+        Nd4j.gemm(x2d, dz, gW, true, false, 1.0, 0.0);
+        Nd4j.gemm(hPrev2d, dz, gRW, true, false, 1.0, 0.0);
+        dz.sum(gB, 0);
+
+        INDArray epsTm = end > 0
+                ? mgr.create(ArrayType.ACTIVATION_GRAD, dt, new long[] {nT, mb, nIn}, 'c')
+                : mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dt, new long[] {nT, mb, nIn}, 'c');
+        INDArray dx2d = epsTm.get(interval(end, nT), all(), all()).reshape('c', nR * mb, nIn);
+        Nd4j.gemm(dz, w, dx2d, false, true, 1.0, 0.0);
+
+        weightNoiseParams.clear();
+
+        Gradient ret = new DefaultGradient(gradientsFlattened);
+        ret.gradientForVariable().put(FusedLstmParamInitializer.INPUT_WEIGHT_KEY, gW);
+        ret.gradientForVariable().put(FusedLstmParamInitializer.RECURRENT_WEIGHT_KEY, gRW);
+        ret.gradientForVariable().put(FusedLstmParamInitializer.BIAS_KEY, gB);
+
+        INDArray epsOut = fromTimeMajor(epsTm, getDataFormat());
+        epsOut = backpropDropOutIfPresent(epsOut);
+        return new Pair<>(ret, epsOut);
+    }
+
+    /**
+     * The backward per-step loop in ND4J ops, for what {@link FusedLstmSteps} does not cover: fills dL/dz of steps
+     * end..T−1 and returns it as a [nR·mb, 4n] view; {@code e} [T, mb, n] receives the gradients flowing back.
+     */
+    private INDArray backwardStepsNd4j(ForwardPass fp, INDArray e, INDArray rw, long end, LayerWorkspaceMgr mgr) {
+        final FusedLstm conf = layerConf();
+        final DataType dt = dataType;
+        final long n = conf.getNOut();
+        final long nT = fp.steps;
+        final long mb = fp.mb;
+        final long nR = nT - end;
 
         // Factors of all steps, k [6, nR, mb, n] block-major (each k_i contiguous, like the gate blocks):
         //   dz_a = dc ⊙ k0, k0 = g ⊙ act'(z_a)       dz_f = dc ⊙ k1, k1 = c_prev ⊙ σ'(z_f)
@@ -429,30 +492,7 @@ public class FusedLstmLayer extends AbstractRecurrentLayer<FusedLstm> {
             }
         }
 
-        // Parameter and input gradients: one product each over all steps.
-        INDArray dz = view(d, 0, new long[] {nR * mb, 4 * n}, new long[] {w7, 1});
-        INDArray x2d = fp.x.get(interval(end, nT), all(), all()).reshape('c', nR * mb, nIn);
-        INDArray hPrev2d = fp.h.get(interval(end, nT), all(), all()).reshape('c', nR * mb, n);
-        Nd4j.gemm(x2d, dz, gW, true, false, 1.0, 0.0);
-        Nd4j.gemm(hPrev2d, dz, gRW, true, false, 1.0, 0.0);
-        dz.sum(gB, 0);
-
-        INDArray epsTm = end > 0
-                ? mgr.create(ArrayType.ACTIVATION_GRAD, dt, new long[] {nT, mb, nIn}, 'c')
-                : mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dt, new long[] {nT, mb, nIn}, 'c');
-        INDArray dx2d = epsTm.get(interval(end, nT), all(), all()).reshape('c', nR * mb, nIn);
-        Nd4j.gemm(dz, w, dx2d, false, true, 1.0, 0.0);
-
-        weightNoiseParams.clear();
-
-        Gradient ret = new DefaultGradient(gradientsFlattened);
-        ret.gradientForVariable().put(FusedLstmParamInitializer.INPUT_WEIGHT_KEY, gW);
-        ret.gradientForVariable().put(FusedLstmParamInitializer.RECURRENT_WEIGHT_KEY, gRW);
-        ret.gradientForVariable().put(FusedLstmParamInitializer.BIAS_KEY, gB);
-
-        INDArray epsOut = fromTimeMajor(epsTm, getDataFormat());
-        epsOut = backpropDropOutIfPresent(epsOut);
-        return new Pair<>(ret, epsOut);
+        return view(d, 0, new long[] {nR * mb, 4 * n}, new long[] {w7, 1});
     }
 
     /** Pre-activations of gate block {@code block} for steps end..T-1, [nR, mb, n] (a strided view of xw). */

@@ -198,6 +198,29 @@ public class FusedSimpleRnnLayer extends AbstractRecurrentLayer<FusedSimpleRnn> 
             markPartialSteps(mask, fp.partial, "FusedSimpleRnn layer " + layerId());
         }
 
+        if (FusedSimpleRnnSteps.forwardApplies(actFn, dt)) {
+            DirectArray.withBlasThreadsFor(mb * n * n, () -> FusedSimpleRnnSteps.forward(fp.z, rw, fp.h, fp.maskTm,
+                    fp.partial, fp.hasInitialState, (int) nT, (int) mb, (int) n));
+        } else {
+            forwardStepsNd4j(fp, rw, actFn, training);
+        }
+
+        if (withOutput) {
+            fp.out = maskedOutput(view(fp.h, mb * n, new long[] {nT, mb, n}, null), fp.maskTm, mgr, dt,
+                    getDataFormat());
+        }
+
+        if (training) {
+            cached = fp;
+        }
+        return fp;
+    }
+
+    /** The per-step loop in ND4J ops, for what {@link FusedSimpleRnnSteps} does not cover. */
+    private static void forwardStepsNd4j(ForwardPass fp, INDArray rw, IActivation actFn, boolean training) {
+        final long nT = fp.steps;
+        final long mb = fp.mb;
+        final long n = rw.size(0);
         final long slab = mb * n;
         final long[] slabShape = {mb, n};
         for (long t = 0; t < nT; t++) {
@@ -213,15 +236,6 @@ public class FusedSimpleRnnLayer extends AbstractRecurrentLayer<FusedSimpleRnn> 
                 hNext.subi(hPrev).muliColumnVector(fp.maskTm.slice(t)).addi(hPrev);
             }
         }
-
-        if (withOutput) {
-            fp.out = maskedOutput(view(fp.h, slab, new long[] {nT, mb, n}, null), fp.maskTm, mgr, dt, getDataFormat());
-        }
-
-        if (training) {
-            cached = fp;
-        }
-        return fp;
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -282,27 +296,12 @@ public class FusedSimpleRnnLayer extends AbstractRecurrentLayer<FusedSimpleRnn> 
 
         // dZ [nR, mb, n]: dL/dz for the steps that receive gradient, in the row order of X and H_prev.
         INDArray dz = mgr.createUninitialized(ArrayType.BP_WORKING_MEM, dt, stepsShape, 'c');
-        INDArray oneMinusM = null;
-        INDArray tmp = null;
-        if (fp.maskTm != null) {
-            oneMinusM = mgr.createUninitialized(ArrayType.BP_WORKING_MEM, dt, new long[] {nT, mb, 1}, 'c');
-            oneMinusM.assign(fp.maskTm).rsubi(1.0);
-            tmp = mgr.createUninitialized(ArrayType.BP_WORKING_MEM, dt, slabShape, 'c');
-        }
-        for (long t = nT - 1; t >= end; t--) {
-            long i = t - end;
-            INDArray eT = view(e, t * slab, slabShape, null);
-            INDArray dzT = view(dz, i * slab, slabShape, null);
-            Nd4j.exec(new MulOp(new INDArray[] {eT, view(k, i * slab, slabShape, null)}, new INDArray[] {dzT}));
-            if (t > end) {
-                INDArray ePrev = view(e, (t - 1) * slab, slabShape, null);
-                if (fp.partial[(int) t]) {
-                    // Masked examples pass the gradient of their carried state straight to the previous step.
-                    Nd4j.exec(new MulOp(new INDArray[] {eT, oneMinusM.slice(t)}, new INDArray[] {tmp}));
-                    ePrev.addi(tmp);
-                }
-                Nd4j.gemm(dzT, rw, ePrev, false, true, 1.0, 1.0);
-            }
+        if (FusedSimpleRnnSteps.backwardApplies(dt)) {
+            ForwardPass f = fp;
+            DirectArray.withBlasThreadsFor(mb * n * n, () -> FusedSimpleRnnSteps.backward(e, k, f.maskTm, f.partial,
+                    rw, dz, (int) nT, (int) end, (int) mb, (int) n));
+        } else {
+            backwardStepsNd4j(fp, e, k, rw, dz, end, mgr);
         }
 
         // Parameter and input gradients: one product each over all steps.
@@ -330,6 +329,42 @@ public class FusedSimpleRnnLayer extends AbstractRecurrentLayer<FusedSimpleRnn> 
         INDArray epsOut = fromTimeMajor(epsTm, getDataFormat());
         epsOut = backpropDropOutIfPresent(epsOut);
         return new Pair<>(ret, epsOut);
+    }
+
+    /**
+     * The backward per-step loop in ND4J ops, for what {@link FusedSimpleRnnSteps} does not cover: fills
+     * {@code dz} [nR, mb, n] from {@code e} and the factors {@code k}; {@code e} receives the gradients flowing back.
+     */
+    private void backwardStepsNd4j(ForwardPass fp, INDArray e, INDArray k, INDArray rw, INDArray dz, long end,
+                                   LayerWorkspaceMgr mgr) {
+        final DataType dt = dataType;
+        final long nT = fp.steps;
+        final long mb = fp.mb;
+        final long n = rw.size(0);
+        final long slab = mb * n;
+        final long[] slabShape = {mb, n};
+        INDArray oneMinusM = null;
+        INDArray tmp = null;
+        if (fp.maskTm != null) {
+            oneMinusM = mgr.createUninitialized(ArrayType.BP_WORKING_MEM, dt, new long[] {nT, mb, 1}, 'c');
+            oneMinusM.assign(fp.maskTm).rsubi(1.0);
+            tmp = mgr.createUninitialized(ArrayType.BP_WORKING_MEM, dt, slabShape, 'c');
+        }
+        for (long t = nT - 1; t >= end; t--) {
+            long i = t - end;
+            INDArray eT = view(e, t * slab, slabShape, null);
+            INDArray dzT = view(dz, i * slab, slabShape, null);
+            Nd4j.exec(new MulOp(new INDArray[] {eT, view(k, i * slab, slabShape, null)}, new INDArray[] {dzT}));
+            if (t > end) {
+                INDArray ePrev = view(e, (t - 1) * slab, slabShape, null);
+                if (fp.partial[(int) t]) {
+                    // Masked examples pass the gradient of their carried state straight to the previous step.
+                    Nd4j.exec(new MulOp(new INDArray[] {eT, oneMinusM.slice(t)}, new INDArray[] {tmp}));
+                    ePrev.addi(tmp);
+                }
+                Nd4j.gemm(dzT, rw, ePrev, false, true, 1.0, 1.0);
+            }
+        }
     }
 
     // ---------------------------------------------------------------------------------------------------------

@@ -21,8 +21,9 @@ import org.nd4j.linalg.lossfunctions.impl.LossSparseMCXENT;
 /**
  * Configuration of a recurrent softmax output layer trained with cross-entropy on integer class labels: the
  * combination DL4J writes as {@code RnnOutputLayer} with {@code LossFunction.SPARSE_MCXENT} and softmax activation,
- * with the same parameters ({@code "W"} [nIn, nOut], {@code "b"} [1, nOut], DL4J's {@code DefaultParamInitializer}),
- * the same score and the same gradients, computed faster by {@link SparseSoftmaxOutputLayer}.
+ * with the same parameters ({@code "W"} [nIn, nOut], {@code "b"} [1, nOut]), the same score and the same gradients,
+ * computed faster by {@link SparseSoftmaxOutputLayer}. W is laid out row-major in the parameter vector unless the
+ * builder asks for DL4J's column-major layout ({@link Builder#rowMajorWeights}).
  * <pre>{@code
  * .layer(new SparseSoftmaxOutput.Builder().nIn(200).nOut(10000).dataFormat(RNNFormat.NCW).build())
  * }</pre>
@@ -47,6 +48,11 @@ public class SparseSoftmaxOutput extends BaseOutputLayer {
     private static final long serialVersionUID = 1L;
 
     private RNNFormat rnnDataFormat = RNNFormat.NCW;
+    /**
+     * W laid out row-major in the parameter vector ({@link RowMajorWeightsParamInitializer}). False, DL4J's
+     * column-major layout, is what a configuration without the field (saved before it existed) gets.
+     */
+    private boolean rowMajorWeights;
 
     /** For JSON deserialisation only. */
     private SparseSoftmaxOutput() {
@@ -55,6 +61,7 @@ public class SparseSoftmaxOutput extends BaseOutputLayer {
     protected SparseSoftmaxOutput(Builder builder) {
         super(builder);
         this.rnnDataFormat = builder.rnnDataFormat;
+        this.rowMajorWeights = builder.rowMajorWeights;
         initializeConstraints(builder);
         validate();
     }
@@ -88,7 +95,7 @@ public class SparseSoftmaxOutput extends BaseOutputLayer {
 
     @Override
     public ParamInitializer initializer() {
-        return DefaultParamInitializer.getInstance();
+        return rowMajorWeights ? RowMajorWeightsParamInitializer.INSTANCE : DefaultParamInitializer.getInstance();
     }
 
     @Override
@@ -129,6 +136,14 @@ public class SparseSoftmaxOutput extends BaseOutputLayer {
         this.rnnDataFormat = rnnDataFormat;
     }
 
+    public boolean isRowMajorWeights() {
+        return rowMajorWeights;
+    }
+
+    public void setRowMajorWeights(boolean rowMajorWeights) {
+        this.rowMajorWeights = rowMajorWeights;
+    }
+
     @Override
     public boolean equals(Object o) {
         if (o == this) {
@@ -138,7 +153,8 @@ public class SparseSoftmaxOutput extends BaseOutputLayer {
             return false;
         }
         SparseSoftmaxOutput other = (SparseSoftmaxOutput) o;
-        return other.canEqual(this) && super.equals(o) && rnnDataFormat == other.rnnDataFormat;
+        return other.canEqual(this) && super.equals(o) && rnnDataFormat == other.rnnDataFormat
+                && rowMajorWeights == other.rowMajorWeights;
     }
 
     @Override
@@ -148,18 +164,23 @@ public class SparseSoftmaxOutput extends BaseOutputLayer {
 
     @Override
     public int hashCode() {
-        return 31 * super.hashCode() + Objects.hashCode(rnnDataFormat);
+        return 31 * (31 * super.hashCode() + Objects.hashCode(rnnDataFormat)) + Boolean.hashCode(rowMajorWeights);
     }
 
     @Override
     public String toString() {
-        return "SparseSoftmaxOutput(super=" + super.toString() + ", rnnDataFormat=" + rnnDataFormat + ")";
+        return "SparseSoftmaxOutput(super=" + super.toString() + ", rnnDataFormat=" + rnnDataFormat
+                + ", rowMajorWeights=" + rowMajorWeights + ")";
     }
 
-    /** Builder for {@link SparseSoftmaxOutput}: loss and activation are fixed; the data format defaults to NCW. */
+    /**
+     * Builder for {@link SparseSoftmaxOutput}: loss and activation are fixed; the data format defaults to NCW and the
+     * weight layout to row-major.
+     */
     public static class Builder extends BaseOutputLayer.Builder<Builder> {
 
         private RNNFormat rnnDataFormat = RNNFormat.NCW;
+        private boolean rowMajorWeights = true;
 
         public Builder() {
             this.setLossFn(new LossSparseMCXENT());
@@ -172,6 +193,16 @@ public class SparseSoftmaxOutput extends BaseOutputLayer {
          */
         public Builder dataFormat(RNNFormat rnnDataFormat) {
             this.rnnDataFormat = rnnDataFormat;
+            return this;
+        }
+
+        /**
+         * true (default): W is a row-major view of the parameter vector, which makes its gradient faster to compute;
+         * false: DL4J's column-major layout, so that the parameter vector is interchangeable with an
+         * {@code RnnOutputLayer}'s.
+         */
+        public Builder rowMajorWeights(boolean rowMajorWeights) {
+            this.rowMajorWeights = rowMajorWeights;
             return this;
         }
 

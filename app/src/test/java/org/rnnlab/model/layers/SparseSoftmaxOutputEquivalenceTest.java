@@ -1,5 +1,10 @@
 package org.rnnlab.model.layers;
 
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -26,7 +31,8 @@ import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
 /**
  * {@link SparseSoftmaxOutput} against DL4J's {@code RnnOutputLayer(SPARSE_MCXENT, softmax)} in otherwise identical
  * networks with identical parameters: score (with L2 regularisation), per-example scores, gradients of all
- * parameters, outputs, and a few SGD steps. The layers below it are chosen to exercise the three ways the layer reads
+ * parameters, outputs, and a few SGD steps, with W in DL4J's column-major layout (parameter vectors
+ * interchangeable) and in the row-major default. The layers below it are chosen to exercise the three ways the layer reads
  * its input: a time-major view (below a {@link FusedLstm}), a batch-major view (below an {@code EmbeddingSequenceLayer}
  * with NWC output), and a copy (below DL4J's LSTM, whose output is neither).
  */
@@ -61,24 +67,38 @@ class SparseSoftmaxOutputEquivalenceTest extends EquivalenceTestSupport {
         compare(Below.EMBEDDING_NWC, DataType.DOUBLE, m, 1e-10);
     }
 
+    /** Both weight layouts of the sparse layer against the stock layer. */
     private void compare(Below below, DataType dt, INDArray mask, double tol) {
+        compare(below, dt, mask, tol, false);
+        compare(below, dt, mask, tol, true);
+    }
+
+    private void compare(Below below, DataType dt, INDArray mask, double tol, boolean rowMajor) {
         MultiLayerNetwork stock = net(below, false, dt);
-        MultiLayerNetwork sparse = net(below, true, dt);
-        assertEquals(stock.params(), sparse.params(), "same seed, same initial parameters");
+        MultiLayerNetwork sparse = net(below, true, dt, rowMajor);
+        if (!rowMajor) {
+            assertEquals(stock.params(), sparse.params(), "same seed, same initial parameters");
+        }
         stock.params().addi(LayerTestData.uniform(5, 0.2, stock.params().shape()).castTo(dt));
-        sparse.setParams(stock.params());
+        if (rowMajor) {
+            assertEquals('c', sparse.getOutputLayer().getParam("W").ordering(), "row-major W");
+            // Same draws, laid out the other way: the parameter vectors are not interchangeable, the matrices are.
+            stock.paramTable().forEach((k, v) -> sparse.getParam(k).assign(v));
+        } else {
+            sparse.setParams(stock.params());
+        }
         RNNFormat fmt = below == Below.EMBEDDING_NWC ? RNNFormat.NWC : RNNFormat.NCW;
         INDArray x = input(below, dt);
         INDArray y = labels(11, dt, fmt);
         INDArray m = mask == null ? null : mask.castTo(dt);
-        String what = below + " " + dt + (m == null ? "" : " masked");
+        String what = below + " " + dt + (m == null ? "" : " masked") + (rowMajor ? " row-major W" : "");
 
         // Output: softmax probabilities, zero at masked steps.
         assertClose(what + ": output", stock.output(x, false, null, m), sparse.output(x, false, null, m), tol);
 
         // Score and gradients.
         double[] scores = new double[2];
-        INDArray[] grads = new INDArray[2];
+        List<Map<String, INDArray>> grads = new ArrayList<>();
         MultiLayerNetwork[] nets = {stock, sparse};
         for (int i = 0; i < 2; i++) {
             nets[i].setInput(x);
@@ -86,12 +106,15 @@ class SparseSoftmaxOutputEquivalenceTest extends EquivalenceTestSupport {
             nets[i].setLayerMaskArrays(null, m);
             nets[i].computeGradientAndScore();
             scores[i] = nets[i].score();
-            grads[i] = nets[i].gradient().gradient().dup();
+            Map<String, INDArray> g = new LinkedHashMap<>();
+            nets[i].gradient().gradientForVariable().forEach((k, v) -> g.put(k, v.dup()));
+            grads.add(g);
             nets[i].clearLayerMaskArrays();
         }
         LOG.info("{}: score {} vs {}", what, scores[0], scores[1]);
         assertEquals(scores[0], scores[1], tol * Math.abs(scores[0]), what + ": score");
-        assertClose(what + ": gradients", grads[0], grads[1], tol);
+        assertEquals(grads.get(0).keySet(), grads.get(1).keySet(), what + ": gradient keys");
+        grads.get(0).forEach((k, g) -> assertClose(what + ": gradient " + k, g, grads.get(1).get(k), tol));
 
         // Score without a preceding backprop (not from the cache), and per-example scores.
         DataSet ds = new DataSet(x, y, null, m);
@@ -104,7 +127,8 @@ class SparseSoftmaxOutputEquivalenceTest extends EquivalenceTestSupport {
             stock.fit(new DataSet(x, yi, null, m));
             sparse.fit(new DataSet(x, yi, null, m));
         }
-        assertClose(what + ": parameters after 3 SGD steps", stock.params(), sparse.params(), 10 * tol);
+        stock.paramTable().forEach((k, v) -> assertClose(what + ": parameter " + k + " after 3 SGD steps", v,
+                sparse.getParam(k), 10 * tol));
     }
 
     @Test
@@ -158,6 +182,10 @@ class SparseSoftmaxOutputEquivalenceTest extends EquivalenceTestSupport {
     // ---------------------------------------------------------------------------------------------------------
 
     private static MultiLayerNetwork net(Below below, boolean sparse, DataType dt) {
+        return net(below, sparse, dt, true);
+    }
+
+    private static MultiLayerNetwork net(Below below, boolean sparse, DataType dt, boolean rowMajor) {
         RNNFormat fmt = below == Below.EMBEDDING_NWC ? RNNFormat.NWC : RNNFormat.NCW;
         Layer first;
         switch (below) {
@@ -172,7 +200,7 @@ class SparseSoftmaxOutputEquivalenceTest extends EquivalenceTestSupport {
                         .outputDataFormat(RNNFormat.NWC).build();
         }
         Layer out = sparse
-                ? new SparseSoftmaxOutput.Builder().nIn(6).nOut(VOCAB).dataFormat(fmt).build()
+                ? new SparseSoftmaxOutput.Builder().nIn(6).nOut(VOCAB).dataFormat(fmt).rowMajorWeights(rowMajor).build()
                 : new RnnOutputLayer.Builder(LossFunction.SPARSE_MCXENT).activation(Activation.SOFTMAX).nIn(6)
                         .nOut(VOCAB).dataFormat(fmt).build();
         MultiLayerNetwork n = new MultiLayerNetwork(new NeuralNetConfiguration.Builder()

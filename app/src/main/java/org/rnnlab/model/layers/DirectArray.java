@@ -1,0 +1,197 @@
+package org.rnnlab.model.layers;
+
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
+import org.bytedeco.javacpp.DoublePointer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.openblas.global.openblas_nolapack;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Element access and BLAS products on the native memory of an ND4J array, for the per-time-step loops of the
+ * recurrent layers.
+ *
+ * <p>Why: in ND4J 1.0.0-M2.1 every op call costs 20–75 µs of dispatch (more with 2 OpenMP threads than with one)
+ * and every view 16 µs, whatever the array size, while one LSTM step of PTB small is 4,000 cells of arithmetic. A
+ * loop over the cells in Java and a direct {@code cblas_?gemm} on the same memory (the OpenBLAS that ND4J itself
+ * calls) do one step in a fraction of that. Element indices are relative to the array's first element and follow
+ * its strides only as far as the caller computes them: callers use this on row-major buffers they allocated, and
+ * read weight matrices through {@link Weights}.
+ *
+ * <p>Only FLOAT and DOUBLE arrays on the CPU backend are supported ({@link #usable}); values pass through
+ * {@code double}.
+ */
+abstract sealed class DirectArray permits DirectArray.F32, DirectArray.F64 {
+
+    private static final int ROW_MAJOR = openblas_nolapack.CblasRowMajor;
+    private static final int NO_TRANS = openblas_nolapack.CblasNoTrans;
+    private static final int TRANS = openblas_nolapack.CblasTrans;
+
+    /**
+     * False makes the layers run their ND4J loops (the path for other backends and data types) everywhere; tests
+     * compare the two paths with it.
+     */
+    static volatile boolean enabled = true;
+
+    /** True if arrays of this type can be used here: FLOAT or DOUBLE, on the CPU backend (host memory). */
+    static boolean usable(DataType dt) {
+        return enabled && (dt == DataType.FLOAT || dt == DataType.DOUBLE) && Nd4j.getEnvironment().isCPU();
+    }
+
+    /**
+     * Per-step products below this many multiply-adds run on one OpenBLAS thread: with two threads the caller spent
+     * more time waiting for the second one (spinning in sched_yield) than the split saved. Measured: IMDB's
+     * [128, 64]·[64, 64] (0.5 M) epoch 43.0 → 40.1 s on one thread; PTB's [20, 200]·[200, 800] (3.2 M) was 5–8%
+     * slower on one thread than on two.
+     */
+    static final long SMALL_PRODUCT = 1L << 21;
+
+    /** Runs {@code loop}, whose products have {@code multiplyAdds} each, on one OpenBLAS thread if they are small. */
+    static void withBlasThreadsFor(long multiplyAdds, Runnable loop) {
+        int saved = openblas_nolapack.blas_get_num_threads();
+        if (saved <= 1 || multiplyAdds >= SMALL_PRODUCT) {
+            loop.run();
+            return;
+        }
+        openblas_nolapack.blas_set_num_threads(1);
+        try {
+            loop.run();
+        } finally {
+            openblas_nolapack.blas_set_num_threads(saved);
+        }
+    }
+
+    /** A weight matrix [rows, cols] for {@link #addProduct} and {@link #addProductTransposed}. */
+    record Weights(DirectArray data, int rows, int cols, boolean rowMajor) {
+        /** {@code w} itself if it is row- or column-major without gaps (parameter views are), else a row-major copy. */
+        static Weights of(INDArray w) {
+            INDArray r = isRowMajor2d(w) || isColumnMajor2d(w) ? w : w.dup('c');
+            return new Weights(DirectArray.of(r), (int) r.size(0), (int) r.size(1), isRowMajor2d(r));
+        }
+
+        int leadingDimension() {
+            return rowMajor ? cols : rows;
+        }
+    }
+
+    /** Access to {@code arr}'s memory, from its first element to the last element its shape and strides reach. */
+    static DirectArray of(INDArray arr) {
+        long reach = 1;
+        for (int i = 0; i < arr.rank(); i++) {
+            reach += (arr.size(i) - 1) * Math.abs(arr.stride(i));
+        }
+        if (reach > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("Array too large for direct access: " + reach + " elements");
+        }
+        Pointer address = arr.data().addressPointer();
+        return switch (arr.dataType()) {
+            case FLOAT -> new F32(new FloatPointer(address).capacity(reach));
+            case DOUBLE -> new F64(new DoublePointer(address).capacity(reach));
+            default -> throw new IllegalArgumentException("Direct access supports FLOAT and DOUBLE, not "
+                    + arr.dataType());
+        };
+    }
+
+    /** True if {@code a} is a [rows, cols] matrix laid out row-major without gaps. */
+    static boolean isRowMajor2d(INDArray a) {
+        return a.rank() == 2 && (a.size(1) == 1 || a.stride(1) == 1) && (a.size(0) == 1 || a.stride(0) == a.size(1));
+    }
+
+    /** True if {@code a} is a [rows, cols] matrix laid out column-major without gaps. */
+    static boolean isColumnMajor2d(INDArray a) {
+        return a.rank() == 2 && (a.size(0) == 1 || a.stride(0) == 1) && (a.size(1) == 1 || a.stride(1) == a.size(0));
+    }
+
+    /** this[m, W.cols] (row-major from {@code cOff}, leading dimension {@code ldc}) += a[m, W.rows] · W. */
+    final void addProduct(int m, DirectArray a, int aOff, int lda, Weights w, int cOff, int ldc) {
+        // A column-major W is the transpose of a row-major [cols, rows] matrix.
+        gemm(m, w.cols(), w.rows(), a, aOff, lda, w.data(), 0, w.leadingDimension(), !w.rowMajor(), 1.0, cOff, ldc);
+    }
+
+    /** this[m, W.rows] += a[m, W.cols] · Wᵀ, laid out as in {@link #addProduct}. */
+    final void addProductTransposed(int m, DirectArray a, int aOff, int lda, Weights w, int cOff, int ldc) {
+        gemm(m, w.rows(), w.cols(), a, aOff, lda, w.data(), 0, w.leadingDimension(), w.rowMajor(), 1.0, cOff, ldc);
+    }
+
+    abstract double get(int i);
+
+    abstract void set(int i, double v);
+
+    final void add(int i, double v) {
+        set(i, get(i) + v);
+    }
+
+    /**
+     * C[m, n] = A[m, k] · op(B) + beta · C, all row-major: A from element {@code aOff} with leading dimension
+     * {@code lda}, C likewise; B is read as [k, n] row-major with leading dimension {@code ldb}, or, if
+     * {@code transB}, as the transpose of a row-major [n, k] matrix with leading dimension {@code ldb}.
+     */
+    abstract void gemm(int m, int n, int k, DirectArray a, int aOff, int lda, DirectArray b, int bOff, int ldb,
+                       boolean transB, double beta, int cOff, int ldc);
+
+    static final class F32 extends DirectArray {
+        private final FloatPointer ptr;
+        private final FloatBuffer buf;
+
+        F32(FloatPointer ptr) {
+            this.ptr = ptr;
+            this.buf = ptr.asBuffer();
+        }
+
+        @Override
+        double get(int i) {
+            return buf.get(i);
+        }
+
+        @Override
+        void set(int i, double v) {
+            buf.put(i, (float) v);
+        }
+
+        @Override
+        void gemm(int m, int n, int k, DirectArray a, int aOff, int lda, DirectArray b, int bOff, int ldb,
+                  boolean transB, double beta, int cOff, int ldc) {
+            // Fresh positioned pointers, so that the same array may appear twice without one position moving the other.
+            openblas_nolapack.cblas_sgemm(ROW_MAJOR, NO_TRANS, transB ? TRANS : NO_TRANS, m, n, k, 1f,
+                    at(((F32) a).ptr, aOff), lda, at(((F32) b).ptr, bOff), ldb, (float) beta, at(ptr, cOff), ldc);
+        }
+
+        private static FloatPointer at(FloatPointer p, int offset) {
+            return new FloatPointer(p).position(offset);
+        }
+    }
+
+    static final class F64 extends DirectArray {
+        private final DoublePointer ptr;
+        private final DoubleBuffer buf;
+
+        F64(DoublePointer ptr) {
+            this.ptr = ptr;
+            this.buf = ptr.asBuffer();
+        }
+
+        @Override
+        double get(int i) {
+            return buf.get(i);
+        }
+
+        @Override
+        void set(int i, double v) {
+            buf.put(i, v);
+        }
+
+        @Override
+        void gemm(int m, int n, int k, DirectArray a, int aOff, int lda, DirectArray b, int bOff, int ldb,
+                  boolean transB, double beta, int cOff, int ldc) {
+            openblas_nolapack.cblas_dgemm(ROW_MAJOR, NO_TRANS, transB ? TRANS : NO_TRANS, m, n, k, 1.0,
+                    at(((F64) a).ptr, aOff), lda, at(((F64) b).ptr, bOff), ldb, beta, at(ptr, cOff), ldc);
+        }
+
+        private static DoublePointer at(DoublePointer p, int offset) {
+            return new DoublePointer(p).position(offset);
+        }
+    }
+}

@@ -1,0 +1,111 @@
+package org.rnnlab.model.layers;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.RNNFormat;
+import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * The direct per-step loops ({@link FusedLstmSteps}, {@link FusedSimpleRnnSteps}) against the layers' ND4J loops
+ * (the path on other backends), on the same network and data: masks with leading padding and gaps (so the state
+ * carry of masked steps runs both ways), outputs, score, all gradients, and step-by-step {@code rnnTimeStep}.
+ */
+class DirectLoopsEquivalenceTest extends EquivalenceTestSupport {
+
+    @AfterEach
+    void directLoopsBackOn() {
+        DirectArray.enabled = true;
+    }
+
+    @Test
+    void lstmFloat() {
+        compare(lstm(), DataType.FLOAT, FLOAT_TOL);
+    }
+
+    @Test
+    void lstmDouble() {
+        compare(lstm(), DataType.DOUBLE, DOUBLE_TOL);
+    }
+
+    @Test
+    void simpleRnnFloat() {
+        compare(rnn(), DataType.FLOAT, FLOAT_TOL);
+    }
+
+    @Test
+    void simpleRnnDouble() {
+        compare(rnn(), DataType.DOUBLE, DOUBLE_TOL);
+    }
+
+    private static Layer[] lstm() {
+        return new Layer[] {
+                new FusedLstm.Builder().nIn(5).nOut(6).activation(Activation.TANH).dataFormat(RNNFormat.NCW).build(),
+                new FusedLstm.Builder().nIn(6).nOut(4).activation(Activation.TANH).dataFormat(RNNFormat.NCW).build()};
+    }
+
+    private static Layer[] rnn() {
+        return new Layer[] {
+                new FusedSimpleRnn.Builder().nIn(5).nOut(6).activation(Activation.TANH).dataFormat(RNNFormat.NCW)
+                        .build(),
+                new FusedSimpleRnn.Builder().nIn(6).nOut(4).activation(Activation.TANH).dataFormat(RNNFormat.NCW)
+                        .build()};
+    }
+
+    private static void compare(Layer[] layers, DataType dt, double tol) {
+        Nd4j.setDefaultDataTypes(dt, dt);
+        NeuralNetConfiguration.ListBuilder b = new NeuralNetConfiguration.Builder().seed(7).dataType(dt).list();
+        for (Layer l : layers) {
+            b.layer(l);
+        }
+        MultiLayerConfiguration conf = b.layer(GradientCheckSupport.rnnOut(4, 3, RNNFormat.NCW)).build();
+        MultiLayerNetwork net = new MultiLayerNetwork(conf);
+        net.init();
+        randomise(net, 11);
+
+        INDArray x = input(3, dt, RNNFormat.NCW, 3, 5, 7);
+        INDArray y = labels(4, dt, RNNFormat.NCW, 3, 3, 7);
+        INDArray m = Nd4j.create(new double[][] {
+                {1, 1, 1, 1, 1, 1, 1}, {0, 0, 1, 1, 1, 1, 1}, {1, 1, 0, 1, 0, 1, 1}}).castTo(dt);
+
+        Run direct = run(net, x, y, m, true);
+        Run nd4j = run(net, x, y, m, false);
+        assertClose("output", nd4j.output, direct.output, tol);
+        assertEquals(nd4j.score, direct.score, tol * Math.abs(nd4j.score), "score");
+        assertClose("gradient", nd4j.gradient, direct.gradient, tol);
+        for (int t = 0; t < 7; t++) {
+            assertClose("rnnTimeStep " + t, nd4j.steps[t], direct.steps[t], tol);
+        }
+    }
+
+    private record Run(INDArray output, double score, INDArray gradient, INDArray[] steps) {
+    }
+
+    private static Run run(MultiLayerNetwork net, INDArray x, INDArray y, INDArray m, boolean directLoops) {
+        DirectArray.enabled = directLoops;
+        INDArray out = net.output(x, false, m, m).dup();
+        net.setInput(x);
+        net.setLabels(y);
+        net.setLayerMaskArrays(m, m);
+        net.computeGradientAndScore();
+        net.clearLayerMaskArrays();
+        double score = net.score();
+        INDArray grad = net.gradient().gradient().dup();
+        net.rnnClearPreviousState();
+        INDArray[] steps = new INDArray[(int) x.size(2)];
+        for (int t = 0; t < steps.length; t++) {
+            steps[t] = net.rnnTimeStep(x.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.point(t))).dup();
+        }
+        net.rnnClearPreviousState();
+        return new Run(out, score, grad, steps);
+    }
+}
