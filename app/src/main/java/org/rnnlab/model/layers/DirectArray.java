@@ -41,29 +41,6 @@ abstract sealed class DirectArray permits DirectArray.F32, DirectArray.F64 {
         return enabled && (dt == DataType.FLOAT || dt == DataType.DOUBLE) && Nd4j.getEnvironment().isCPU();
     }
 
-    /**
-     * Per-step products below this many multiply-adds run on one OpenBLAS thread: with two threads the caller spent
-     * more time waiting for the second one (spinning in sched_yield) than the split saved. Measured: IMDB's
-     * [128, 64]·[64, 64] (0.5 M) epoch 43.0 → 40.1 s on one thread; PTB's [20, 200]·[200, 800] (3.2 M) was 5–8%
-     * slower on one thread than on two.
-     */
-    static final long SMALL_PRODUCT = 1L << 21;
-
-    /** Runs {@code loop}, whose products have {@code multiplyAdds} each, on one OpenBLAS thread if they are small. */
-    static void withBlasThreadsFor(long multiplyAdds, Runnable loop) {
-        int saved = openblas_nolapack.blas_get_num_threads();
-        if (saved <= 1 || multiplyAdds >= SMALL_PRODUCT) {
-            loop.run();
-            return;
-        }
-        openblas_nolapack.blas_set_num_threads(1);
-        try {
-            loop.run();
-        } finally {
-            openblas_nolapack.blas_set_num_threads(saved);
-        }
-    }
-
     /** A weight matrix [rows, cols] for {@link #addProduct} and {@link #addProductTransposed}. */
     record Weights(DirectArray data, int rows, int cols, boolean rowMajor) {
         /** {@code w} itself if it is row- or column-major without gaps (parameter views are), else a row-major copy. */

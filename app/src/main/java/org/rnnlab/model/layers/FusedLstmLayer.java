@@ -218,8 +218,8 @@ public class FusedLstmLayer extends AbstractRecurrentLayer<FusedLstm> {
             markPartialSteps(mask, fp.partial, "FusedLstm layer " + layerId());
         }
         if (FusedLstmSteps.applies(gateFn, actFn, dt)) {
-            DirectArray.withBlasThreadsFor(mb * 4 * n * n, () -> FusedLstmSteps.forward(fp.xw, rw, fp.ga, fp.h, fp.c,
-                    fp.tc, fp.maskTm, fp.partial, fp.hasInitialState, (int) nT, (int) mb, (int) n));
+            FusedLstmSteps.forward(fp.xw, rw, fp.ga, fp.h, fp.c, fp.tc, fp.maskTm, fp.partial, fp.hasInitialState,
+                    (int) nT, (int) mb, (int) n);
         } else {
             forwardStepsNd4j(fp, rw, gateFn, actFn, training, tmpType, mgr);
         }
@@ -333,9 +333,8 @@ public class FusedLstmLayer extends AbstractRecurrentLayer<FusedLstm> {
         INDArray dz;
         if (FusedLstmSteps.applies(conf.getGateActivationFn(), conf.getActivationFn(), dt)) {
             INDArray dzTm = mgr.createUninitialized(ArrayType.BP_WORKING_MEM, dt, new long[] {nR, mb, 4 * n}, 'c');
-            ForwardPass f = fp;
-            DirectArray.withBlasThreadsFor(mb * 4 * n * n, () -> FusedLstmSteps.backward(f.ga, f.c, f.tc, e, f.maskTm,
-                    f.partial, rw, dzTm, (int) nT, (int) end, (int) mb, (int) n));
+            FusedLstmSteps.backward(fp.ga, fp.c, fp.tc, e, fp.maskTm, fp.partial, rw, dzTm, (int) nT, (int) end,
+                    (int) mb, (int) n);
             dz = dzTm.reshape('c', nR * mb, 4 * n);
         } else {
             dz = backwardStepsNd4j(fp, e, rw, end, mgr);

@@ -40,6 +40,14 @@ final class FusedLstmSteps {
      */
     static void forward(INDArray xwArr, INDArray rwArr, INDArray gaArr, INDArray hArr, INDArray cArr, INDArray tcArr,
                         INDArray maskArr, boolean[] partial, boolean hasInitialState, int nT, int mb, int n) {
+        ExampleParallel.run(mb, (from, to) -> forward(xwArr, rwArr, gaArr, hArr, cArr, tcArr, maskArr, partial,
+                hasInitialState, nT, mb, n, from, to));
+    }
+
+    /** {@link #forward} for examples [from, to): rows of a batch never interact. */
+    private static void forward(INDArray xwArr, INDArray rwArr, INDArray gaArr, INDArray hArr, INDArray cArr,
+                                INDArray tcArr, INDArray maskArr, boolean[] partial, boolean hasInitialState, int nT,
+                                int mb, int n, int from, int to) {
         DirectArray xw = DirectArray.of(xwArr);
         DirectArray.Weights rw = DirectArray.Weights.of(rwArr);
         DirectArray ga = DirectArray.of(gaArr);
@@ -54,7 +62,7 @@ final class FusedLstmSteps {
             int zStep = t * mb * n4;
             if (t > 0 || hasInitialState) {
                 // z_t += h_{t-1} · RW
-                xw.addProduct(mb, h, t * slab, n, rw, zStep, n4);
+                xw.addProduct(to - from, h, t * slab + from * n, n, rw, zStep + from * n4, n4);
             }
             int aOff = t * slab;
             int fOff = (nT + t) * slab;
@@ -62,7 +70,7 @@ final class FusedLstmSteps {
             int gOff = (3 * nT + t) * slab;
             int prev = t * slab;
             int next = (t + 1) * slab;
-            for (int i = 0; i < mb; i++) {
+            for (int i = from; i < to; i++) {
                 boolean keep = partial[t] && mask.get(t * mb + i) == 0.0;
                 int z = zStep + i * n4;
                 for (int j = 0; j < n; j++) {
@@ -99,6 +107,14 @@ final class FusedLstmSteps {
      */
     static void backward(INDArray gaArr, INDArray cArr, INDArray tcArr, INDArray eArr, INDArray maskArr,
                          boolean[] partial, INDArray rwArr, INDArray dzArr, int nT, int end, int mb, int n) {
+        ExampleParallel.run(mb, (from, to) -> backward(gaArr, cArr, tcArr, eArr, maskArr, partial, rwArr, dzArr, nT,
+                end, mb, n, from, to));
+    }
+
+    /** {@link #backward} for examples [from, to). */
+    private static void backward(INDArray gaArr, INDArray cArr, INDArray tcArr, INDArray eArr, INDArray maskArr,
+                                 boolean[] partial, INDArray rwArr, INDArray dzArr, int nT, int end, int mb, int n,
+                                 int from, int to) {
         DirectArray ga = DirectArray.of(gaArr);
         DirectArray c = DirectArray.of(cArr);
         DirectArray tc = DirectArray.of(tcArr);
@@ -116,7 +132,7 @@ final class FusedLstmSteps {
             int gOff = (3 * nT + t) * slab;
             int row = (t - end) * mb * n4;
             boolean hasPrev = t > end;
-            for (int i = 0; i < mb; i++) {
+            for (int i = from; i < to; i++) {
                 boolean masked = partial[t] && mask.get(t * mb + i) == 0.0;
                 int z = row + i * n4;
                 for (int j = 0; j < n; j++) {
@@ -148,7 +164,7 @@ final class FusedLstmSteps {
             }
             if (hasPrev) {
                 // dL/dh_{t-1} += dz_t · RWᵀ
-                e.addProductTransposed(mb, dz, row, n4, rw, (t - 1) * slab, n);
+                e.addProductTransposed(to - from, dz, row + from * n4, n4, rw, (t - 1) * slab + from * n, n);
             }
         }
     }

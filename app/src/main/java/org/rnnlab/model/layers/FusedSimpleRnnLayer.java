@@ -199,8 +199,8 @@ public class FusedSimpleRnnLayer extends AbstractRecurrentLayer<FusedSimpleRnn> 
         }
 
         if (FusedSimpleRnnSteps.forwardApplies(actFn, dt)) {
-            DirectArray.withBlasThreadsFor(mb * n * n, () -> FusedSimpleRnnSteps.forward(fp.z, rw, fp.h, fp.maskTm,
-                    fp.partial, fp.hasInitialState, (int) nT, (int) mb, (int) n));
+            FusedSimpleRnnSteps.forward(fp.z, rw, fp.h, fp.maskTm, fp.partial, fp.hasInitialState, (int) nT,
+                    (int) mb, (int) n);
         } else {
             forwardStepsNd4j(fp, rw, actFn, training);
         }
@@ -297,9 +297,8 @@ public class FusedSimpleRnnLayer extends AbstractRecurrentLayer<FusedSimpleRnn> 
         // dZ [nR, mb, n]: dL/dz for the steps that receive gradient, in the row order of X and H_prev.
         INDArray dz = mgr.createUninitialized(ArrayType.BP_WORKING_MEM, dt, stepsShape, 'c');
         if (FusedSimpleRnnSteps.backwardApplies(dt)) {
-            ForwardPass f = fp;
-            DirectArray.withBlasThreadsFor(mb * n * n, () -> FusedSimpleRnnSteps.backward(e, k, f.maskTm, f.partial,
-                    rw, dz, (int) nT, (int) end, (int) mb, (int) n));
+            FusedSimpleRnnSteps.backward(e, k, fp.maskTm, fp.partial, rw, dz, (int) nT, (int) end, (int) mb,
+                    (int) n);
         } else {
             backwardStepsNd4j(fp, e, k, rw, dz, end, mgr);
         }

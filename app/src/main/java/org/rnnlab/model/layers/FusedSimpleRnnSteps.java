@@ -34,6 +34,13 @@ final class FusedSimpleRnnSteps {
      */
     static void forward(INDArray zArr, INDArray rwArr, INDArray hArr, INDArray maskArr, boolean[] partial,
                         boolean hasInitialState, int nT, int mb, int n) {
+        ExampleParallel.run(mb, (from, to) -> forward(zArr, rwArr, hArr, maskArr, partial, hasInitialState, nT, mb, n,
+                from, to));
+    }
+
+    /** {@link #forward} for examples [from, to): rows of a batch never interact. */
+    private static void forward(INDArray zArr, INDArray rwArr, INDArray hArr, INDArray maskArr, boolean[] partial,
+                                boolean hasInitialState, int nT, int mb, int n, int from, int to) {
         DirectArray z = DirectArray.of(zArr);
         DirectArray.Weights rw = DirectArray.Weights.of(rwArr);
         DirectArray h = DirectArray.of(hArr);
@@ -44,9 +51,9 @@ final class FusedSimpleRnnSteps {
             int prev = t * slab;
             int next = (t + 1) * slab;
             if (t > 0 || hasInitialState) {
-                z.addProduct(mb, h, prev, n, rw, prev, n);
+                z.addProduct(to - from, h, prev + from * n, n, rw, prev + from * n, n);
             }
-            for (int i = 0; i < mb; i++) {
+            for (int i = from; i < to; i++) {
                 boolean keep = partial[t] && mask.get(t * mb + i) == 0.0;
                 for (int j = i * n, stop = j + n; j < stop; j++) {
                     h.set(next + j, keep ? h.get(prev + j) : FusedLstmSteps.tanh(z.get(prev + j), single));
@@ -63,6 +70,13 @@ final class FusedSimpleRnnSteps {
      */
     static void backward(INDArray eArr, INDArray kArr, INDArray maskArr, boolean[] partial, INDArray rwArr,
                          INDArray dzArr, int nT, int end, int mb, int n) {
+        ExampleParallel.run(mb, (from, to) -> backward(eArr, kArr, maskArr, partial, rwArr, dzArr, nT, end, mb, n,
+                from, to));
+    }
+
+    /** {@link #backward} for examples [from, to). */
+    private static void backward(INDArray eArr, INDArray kArr, INDArray maskArr, boolean[] partial, INDArray rwArr,
+                                 INDArray dzArr, int nT, int end, int mb, int n, int from, int to) {
         DirectArray e = DirectArray.of(eArr);
         DirectArray k = DirectArray.of(kArr);
         DirectArray dz = DirectArray.of(dzArr);
@@ -72,13 +86,13 @@ final class FusedSimpleRnnSteps {
         for (int t = nT - 1; t >= end; t--) {
             int cur = t * slab;
             int row = (t - end) * slab;
-            for (int s = 0; s < slab; s++) {
+            for (int s = from * n; s < to * n; s++) {
                 dz.set(row + s, e.get(cur + s) * k.get(row + s));
             }
             if (t > end) {
                 int prev = (t - 1) * slab;
                 if (partial[t]) {
-                    for (int i = 0; i < mb; i++) {
+                    for (int i = from; i < to; i++) {
                         if (mask.get(t * mb + i) == 0.0) {
                             for (int s = i * n, stop = s + n; s < stop; s++) {
                                 e.add(prev + s, e.get(cur + s));
@@ -86,7 +100,7 @@ final class FusedSimpleRnnSteps {
                         }
                     }
                 }
-                e.addProductTransposed(mb, dz, row, n, rw, prev, n);
+                e.addProductTransposed(to - from, dz, row + from * n, n, rw, prev + from * n, n);
             }
         }
     }

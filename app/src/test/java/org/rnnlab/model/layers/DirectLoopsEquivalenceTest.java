@@ -38,6 +38,13 @@ class DirectLoopsEquivalenceTest extends EquivalenceTestSupport {
     }
 
     @Test
+    void batchesSplitOverThreadsGiveTheSameResults() {
+        // 2 x 64 examples: split in two parts wherever OpenBLAS has two threads or more.
+        compare(lstm(), DataType.FLOAT, FLOAT_TOL, 128);
+        compare(rnn(), DataType.DOUBLE, DOUBLE_TOL, 128);
+    }
+
+    @Test
     void simpleRnnFloat() {
         compare(rnn(), DataType.FLOAT, FLOAT_TOL);
     }
@@ -62,6 +69,10 @@ class DirectLoopsEquivalenceTest extends EquivalenceTestSupport {
     }
 
     private static void compare(Layer[] layers, DataType dt, double tol) {
+        compare(layers, dt, tol, 3);
+    }
+
+    private static void compare(Layer[] layers, DataType dt, double tol, int mb) {
         Nd4j.setDefaultDataTypes(dt, dt);
         NeuralNetConfiguration.ListBuilder b = new NeuralNetConfiguration.Builder().seed(7).dataType(dt).list();
         for (Layer l : layers) {
@@ -72,10 +83,14 @@ class DirectLoopsEquivalenceTest extends EquivalenceTestSupport {
         net.init();
         randomise(net, 11);
 
-        INDArray x = input(3, dt, RNNFormat.NCW, 3, 5, 7);
-        INDArray y = labels(4, dt, RNNFormat.NCW, 3, 3, 7);
-        INDArray m = Nd4j.create(new double[][] {
-                {1, 1, 1, 1, 1, 1, 1}, {0, 0, 1, 1, 1, 1, 1}, {1, 1, 0, 1, 0, 1, 1}}).castTo(dt);
+        INDArray x = input(3, dt, RNNFormat.NCW, mb, 5, 7);
+        INDArray y = labels(4, dt, RNNFormat.NCW, mb, 3, 7);
+        double[][] patterns = {{1, 1, 1, 1, 1, 1, 1}, {0, 0, 1, 1, 1, 1, 1}, {1, 1, 0, 1, 0, 1, 1}};
+        double[][] rows = new double[mb][];
+        for (int i = 0; i < mb; i++) {
+            rows[i] = patterns[i % patterns.length];
+        }
+        INDArray m = Nd4j.create(rows).castTo(dt);
 
         Run direct = run(net, x, y, m, true);
         Run nd4j = run(net, x, y, m, false);
