@@ -1,5 +1,7 @@
 package org.rnnlab.model.layers;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import org.bytedeco.javacpp.DoublePointer;
@@ -35,6 +37,16 @@ abstract sealed class DirectArray permits DirectArray.F32, DirectArray.F64 {
      * compare the two paths with it.
      */
     static volatile boolean enabled = true;
+
+    /** True if the JVM has the Vector API module: only then may {@link VectorFloatKernels} be loaded. */
+    static final boolean VECTOR_API = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+
+    /** False makes callers take their scalar paths instead of {@link VectorFloatKernels} (tests compare the two). */
+    static volatile boolean vectorEnabled = true;
+
+    static boolean vectorUsable() {
+        return VECTOR_API && vectorEnabled;
+    }
 
     /** True if arrays of this type can be used here: FLOAT or DOUBLE, on the CPU backend (host memory). */
     static boolean usable(DataType dt) {
@@ -112,10 +124,22 @@ abstract sealed class DirectArray permits DirectArray.F32, DirectArray.F64 {
     static final class F32 extends DirectArray {
         private final FloatPointer ptr;
         private final FloatBuffer buf;
+        private ByteBuffer bytes;
 
         F32(FloatPointer ptr) {
             this.ptr = ptr;
             this.buf = ptr.asBuffer();
+        }
+
+        /**
+         * The same memory as bytes in native order (element i at byte 4·i), for {@link VectorFloatKernels}; shared
+         * by threads that use absolute reads and writes only (a duplicate would lose the byte order).
+         */
+        ByteBuffer bytes() {
+            if (bytes == null) {
+                bytes = ptr.asByteBuffer().order(ByteOrder.nativeOrder());
+            }
+            return bytes;
         }
 
         @Override

@@ -38,6 +38,9 @@ final class ExampleParallel {
      */
     static final int MIN_EXAMPLES_PER_PART = 32;
 
+    /** If positive, the number of parts whatever the threads and batch size: tests exercise the split with it. */
+    static volatile int forcedParts;
+
     private static final AtomicInteger THREAD_IDS = new AtomicInteger();
     private static final ExecutorService POOL = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "rnnlab-recurrent-" + THREAD_IDS.incrementAndGet());
@@ -53,7 +56,9 @@ final class ExampleParallel {
      * {@link #MIN_EXAMPLES_PER_PART} examples; unsplit, it runs on the calling thread with OpenBLAS as configured.
      */
     static void run(int mb, Range body) {
-        run(mb, Math.min(openblas_nolapack.blas_get_num_threads(), mb / MIN_EXAMPLES_PER_PART), body);
+        int parts = forcedParts > 0 ? Math.min(forcedParts, mb)
+                : Math.min(openblas_nolapack.blas_get_num_threads(), mb / MIN_EXAMPLES_PER_PART);
+        run(mb, parts, body);
     }
 
     /** Runs {@code body} over examples [0, mb) in {@code parts} parts (at most mb). */

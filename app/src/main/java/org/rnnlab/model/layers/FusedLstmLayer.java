@@ -53,6 +53,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * No per-step allocations: all buffers are allocated once per call through the {@link LayerWorkspaceMgr}.
  * The output [mb, nOut, T] (NCW) is a permuted view of a time-major buffer; a following {@code FusedLstm} or
  * {@link SparseSoftmaxOutput} reads it without a copy.
+ * On the CPU backend, for FLOAT and DOUBLE and the default activations (sigmoid gates, tanh), both per-step loops run
+ * in {@link FusedLstmSteps} instead: Java loops over the cells and one direct product per step on the same buffers,
+ * without ND4J's per-op dispatch; the ND4J loops described above remain for other activations, types and backends.
  *
  * <h2>State</h2>
  * {@code rnnTimeStep} keeps the last output and cell state in {@code stateMap}, truncated BPTT in

@@ -53,6 +53,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * No per-step allocations: all buffers are allocated once per call through the {@link LayerWorkspaceMgr}.
  * The output [mb, nOut, T] (NCW) is a permuted view of a time-major buffer, which a following fused layer reads
  * without a copy.
+ * On the CPU backend, for FLOAT and DOUBLE, the per-step loops run in {@link FusedSimpleRnnSteps} instead (forward:
+ * tanh only): Java loops and one direct product per step on the same buffers, split over threads by example for
+ * large batches; the ND4J loops described above remain for the rest.
  *
  * <h2>State</h2>
  * {@code rnnTimeStep} keeps the last state in {@code stateMap}, truncated BPTT in {@code tBpttStateMap}, under DL4J's

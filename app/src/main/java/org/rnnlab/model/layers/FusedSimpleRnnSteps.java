@@ -46,6 +46,7 @@ final class FusedSimpleRnnSteps {
         DirectArray h = DirectArray.of(hArr);
         DirectArray mask = maskArr == null ? null : DirectArray.of(maskArr);
         final boolean single = zArr.dataType() == DataType.FLOAT;
+        final boolean vector = single && DirectArray.vectorUsable();
         final int slab = mb * n;
         for (int t = 0; t < nT; t++) {
             int prev = t * slab;
@@ -55,6 +56,11 @@ final class FusedSimpleRnnSteps {
             }
             for (int i = from; i < to; i++) {
                 boolean keep = partial[t] && mask.get(t * mb + i) == 0.0;
+                if (vector && !keep) {
+                    VectorFloatKernels.tanh(((DirectArray.F32) z).bytes(), prev + i * n, ((DirectArray.F32) h).bytes(),
+                            next + i * n, n);
+                    continue;
+                }
                 for (int j = i * n, stop = j + n; j < stop; j++) {
                     h.set(next + j, keep ? h.get(prev + j) : FusedLstmSteps.tanh(z.get(prev + j), single));
                 }

@@ -1,6 +1,7 @@
 package org.rnnlab.model.layers;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -17,7 +18,8 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * The direct per-step loops ({@link FusedLstmSteps}, {@link FusedSimpleRnnSteps}) against the layers' ND4J loops
- * (the path on other backends), on the same network and data: masks with leading padding and gaps (so the state
+ * (the path on other backends), with and without the Vector API kernels (layer sizes 19 and 11: full vectors and
+ * remainders), on the same network and data: masks with leading padding and gaps (so the state
  * carry of masked steps runs both ways), outputs, score, all gradients, and step-by-step {@code rnnTimeStep}.
  */
 class DirectLoopsEquivalenceTest extends EquivalenceTestSupport {
@@ -25,6 +27,13 @@ class DirectLoopsEquivalenceTest extends EquivalenceTestSupport {
     @AfterEach
     void directLoopsBackOn() {
         DirectArray.enabled = true;
+        DirectArray.vectorEnabled = true;
+    }
+
+    @Test
+    void vectorApiIsAvailableInTheTests() {
+        // surefire starts the JVM with --add-modules jdk.incubator.vector, as scripts/rnnlab does for training.
+        assertTrue(DirectArray.VECTOR_API);
     }
 
     @Test
@@ -39,9 +48,13 @@ class DirectLoopsEquivalenceTest extends EquivalenceTestSupport {
 
     @Test
     void batchesSplitOverThreadsGiveTheSameResults() {
-        // 2 x 64 examples: split in two parts wherever OpenBLAS has two threads or more.
-        compare(lstm(), DataType.FLOAT, FLOAT_TOL, 128);
-        compare(rnn(), DataType.DOUBLE, DOUBLE_TOL, 128);
+        ExampleParallel.forcedParts = 2;
+        try {
+            compare(lstm(), DataType.FLOAT, FLOAT_TOL, 5);
+            compare(rnn(), DataType.DOUBLE, DOUBLE_TOL, 5);
+        } finally {
+            ExampleParallel.forcedParts = 0;
+        }
     }
 
     @Test
@@ -56,15 +69,16 @@ class DirectLoopsEquivalenceTest extends EquivalenceTestSupport {
 
     private static Layer[] lstm() {
         return new Layer[] {
-                new FusedLstm.Builder().nIn(5).nOut(6).activation(Activation.TANH).dataFormat(RNNFormat.NCW).build(),
-                new FusedLstm.Builder().nIn(6).nOut(4).activation(Activation.TANH).dataFormat(RNNFormat.NCW).build()};
+                new FusedLstm.Builder().nIn(5).nOut(19).activation(Activation.TANH).dataFormat(RNNFormat.NCW).build(),
+                new FusedLstm.Builder().nIn(19).nOut(11).activation(Activation.TANH).dataFormat(RNNFormat.NCW)
+                        .build()};
     }
 
     private static Layer[] rnn() {
         return new Layer[] {
-                new FusedSimpleRnn.Builder().nIn(5).nOut(6).activation(Activation.TANH).dataFormat(RNNFormat.NCW)
+                new FusedSimpleRnn.Builder().nIn(5).nOut(19).activation(Activation.TANH).dataFormat(RNNFormat.NCW)
                         .build(),
-                new FusedSimpleRnn.Builder().nIn(6).nOut(4).activation(Activation.TANH).dataFormat(RNNFormat.NCW)
+                new FusedSimpleRnn.Builder().nIn(19).nOut(11).activation(Activation.TANH).dataFormat(RNNFormat.NCW)
                         .build()};
     }
 
@@ -78,7 +92,7 @@ class DirectLoopsEquivalenceTest extends EquivalenceTestSupport {
         for (Layer l : layers) {
             b.layer(l);
         }
-        MultiLayerConfiguration conf = b.layer(GradientCheckSupport.rnnOut(4, 3, RNNFormat.NCW)).build();
+        MultiLayerConfiguration conf = b.layer(GradientCheckSupport.rnnOut(11, 3, RNNFormat.NCW)).build();
         MultiLayerNetwork net = new MultiLayerNetwork(conf);
         net.init();
         randomise(net, 11);
@@ -92,21 +106,27 @@ class DirectLoopsEquivalenceTest extends EquivalenceTestSupport {
         }
         INDArray m = Nd4j.create(rows).castTo(dt);
 
-        Run direct = run(net, x, y, m, true);
-        Run nd4j = run(net, x, y, m, false);
-        assertClose("output", nd4j.output, direct.output, tol);
-        assertEquals(nd4j.score, direct.score, tol * Math.abs(nd4j.score), "score");
-        assertClose("gradient", nd4j.gradient, direct.gradient, tol);
-        for (int t = 0; t < 7; t++) {
-            assertClose("rnnTimeStep " + t, nd4j.steps[t], direct.steps[t], tol);
+        Run nd4j = run(net, x, y, m, false, false);
+        // Float arrays: with the Vector API kernels where the JVM has the module (surefire adds it), and without.
+        for (boolean vector : new boolean[] {false, true}) {
+            Run direct = run(net, x, y, m, true, vector);
+            String what = vector ? "vector " : "scalar ";
+            assertClose(what + "output", nd4j.output, direct.output, tol);
+            assertEquals(nd4j.score, direct.score, tol * Math.abs(nd4j.score), what + "score");
+            assertClose(what + "gradient", nd4j.gradient, direct.gradient, tol);
+            for (int t = 0; t < 7; t++) {
+                assertClose(what + "rnnTimeStep " + t, nd4j.steps[t], direct.steps[t], tol);
+            }
         }
     }
 
     private record Run(INDArray output, double score, INDArray gradient, INDArray[] steps) {
     }
 
-    private static Run run(MultiLayerNetwork net, INDArray x, INDArray y, INDArray m, boolean directLoops) {
+    private static Run run(MultiLayerNetwork net, INDArray x, INDArray y, INDArray m, boolean directLoops,
+                           boolean vector) {
         DirectArray.enabled = directLoops;
+        DirectArray.vectorEnabled = vector;
         INDArray out = net.output(x, false, m, m).dup();
         net.setInput(x);
         net.setLabels(y);

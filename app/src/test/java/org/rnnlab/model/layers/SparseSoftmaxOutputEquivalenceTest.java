@@ -32,9 +32,9 @@ import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
  * {@link SparseSoftmaxOutput} against DL4J's {@code RnnOutputLayer(SPARSE_MCXENT, softmax)} in otherwise identical
  * networks with identical parameters: score (with L2 regularisation), per-example scores, gradients of all
  * parameters, outputs, and a few SGD steps, with W in DL4J's column-major layout (parameter vectors
- * interchangeable) and in the row-major default. The layers below it are chosen to exercise the three ways the layer reads
- * its input: a time-major view (below a {@link FusedLstm}), a batch-major view (below an {@code EmbeddingSequenceLayer}
- * with NWC output), and a copy (below DL4J's LSTM, whose output is neither).
+ * interchangeable) and in the row-major default. The layers below it are chosen to exercise the three ways the
+ * layer reads its input: a time-major view (below a {@link FusedLstm}), a batch-major view (below an
+ * {@code EmbeddingSequenceLayer} with NWC output), and a copy (below DL4J's LSTM, whose output is neither).
  */
 class SparseSoftmaxOutputEquivalenceTest extends EquivalenceTestSupport {
 
