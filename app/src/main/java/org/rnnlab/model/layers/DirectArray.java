@@ -100,6 +100,20 @@ abstract sealed class DirectArray permits DirectArray.F32, DirectArray.F64 {
         gemm(m, w.cols(), w.rows(), a, aOff, lda, w.data(), 0, w.leadingDimension(), !w.rowMajor(), 1.0, cOff, ldc);
     }
 
+    /** this[m, width] += a[m, W.rows] · W[:, c0 : c0+width] (a block of W's columns). */
+    final void addProductColumns(int m, DirectArray a, int aOff, int lda, Weights w, int c0, int width, int cOff,
+                                 int ldc) {
+        int bOff = w.rowMajor() ? c0 : c0 * w.rows();
+        gemm(m, width, w.rows(), a, aOff, lda, w.data(), bOff, w.leadingDimension(), !w.rowMajor(), 1.0, cOff, ldc);
+    }
+
+    /** this[m, height] += a[m, W.cols] · W[r0 : r0+height, :]ᵀ (a block of W's rows). */
+    final void addProductTransposedRows(int m, DirectArray a, int aOff, int lda, Weights w, int r0, int height,
+                                        int cOff, int ldc) {
+        int bOff = w.rowMajor() ? r0 * w.cols() : r0;
+        gemm(m, height, w.cols(), a, aOff, lda, w.data(), bOff, w.leadingDimension(), w.rowMajor(), 1.0, cOff, ldc);
+    }
+
     /** this[m, W.rows] += a[m, W.cols] · Wᵀ, laid out as in {@link #addProduct}. */
     final void addProductTransposed(int m, DirectArray a, int aOff, int lda, Weights w, int cOff, int ldc) {
         gemm(m, w.rows(), w.cols(), a, aOff, lda, w.data(), 0, w.leadingDimension(), w.rowMajor(), 1.0, cOff, ldc);

@@ -17,7 +17,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * for other activations, other data types and non-CPU backends; its class comment has the equations.
  *
  * <p>For float arrays the forward activations run in {@link VectorFloatKernels} when the JVM has the Vector API,
- * else in the scalar loop below. Large batches are split over threads by example ({@link ExampleParallel}).
+ * else in the scalar loop below. Large batches are split over threads by example ({@link RecurrentParallel}).
  * Derivatives are recomputed in the backward loop from the stored gates (σ' = s(1 − s), tanh' = 1 − t²): a few
  * multiplications per cell, cheaper than storing them.
  */
@@ -43,14 +43,18 @@ final class FusedLstmSteps {
      */
     static void forward(INDArray xwArr, INDArray rwArr, INDArray gaArr, INDArray hArr, INDArray cArr, INDArray tcArr,
                         INDArray maskArr, boolean[] partial, boolean hasInitialState, int nT, int mb, int n) {
-        ExampleParallel.run(mb, (from, to) -> forward(xwArr, rwArr, gaArr, hArr, cArr, tcArr, maskArr, partial,
-                hasInitialState, nT, mb, n, from, to));
+        RecurrentParallel.run(mb, n, (from, to, u0, u1, barrier) -> forward(xwArr, rwArr, gaArr, hArr, cArr, tcArr,
+                maskArr, partial, hasInitialState, nT, mb, n, from, to, u0, u1, barrier));
     }
 
-    /** {@link #forward} for examples [from, to): rows of a batch never interact. */
+    /**
+     * {@link #forward} for examples [from, to) and units [u0, u1): rows of a batch never interact; a part that has
+     * only some of the units meets the others at {@code barrier} after each step, as the next step's product needs
+     * all of h_t.
+     */
     private static void forward(INDArray xwArr, INDArray rwArr, INDArray gaArr, INDArray hArr, INDArray cArr,
                                 INDArray tcArr, INDArray maskArr, boolean[] partial, boolean hasInitialState, int nT,
-                                int mb, int n, int from, int to) {
+                                int mb, int n, int from, int to, int u0, int u1, RecurrentParallel.Barrier barrier) {
         DirectArray xw = DirectArray.of(xwArr);
         DirectArray.Weights rw = DirectArray.Weights.of(rwArr);
         DirectArray ga = DirectArray.of(gaArr);
@@ -65,78 +69,99 @@ final class FusedLstmSteps {
         for (int t = 0; t < nT; t++) {
             int zStep = t * mb * n4;
             if (t > 0 || hasInitialState) {
-                // z_t += h_{t-1} · RW
-                xw.addProduct(to - from, h, t * slab + from * n, n, rw, zStep + from * n4, n4);
+                // z_t += h_{t-1} · RW, for this part's rows, or for this part's units of each gate block
+                if (u0 == 0 && u1 == n) {
+                    xw.addProduct(to - from, h, t * slab + from * n, n, rw, zStep + from * n4, n4);
+                } else {
+                    for (int q = 0; q < 4; q++) {
+                        xw.addProductColumns(to - from, h, t * slab + from * n, n, rw, q * n + u0, u1 - u0,
+                                zStep + from * n4 + q * n + u0, n4);
+                    }
+                }
             }
-            int aOff = t * slab;
-            int fOff = (nT + t) * slab;
-            int oOff = (2 * nT + t) * slab;
-            int gOff = (3 * nT + t) * slab;
-            int prev = t * slab;
-            int next = (t + 1) * slab;
             if (vector) {
                 vectorStep((DirectArray.F32) xw, (DirectArray.F32) ga, (DirectArray.F32) h, (DirectArray.F32) c,
-                        (DirectArray.F32) tc, mask, partial[t], t, mb, n, nT, from, to);
-                continue;
+                        (DirectArray.F32) tc, mask, partial[t], t, mb, n, nT, from, to, u0, u1);
+            } else {
+                scalarStep(xw, ga, h, c, tc, mask, partial[t], single, t, mb, n, nT, from, to, u0, u1);
             }
-            for (int i = from; i < to; i++) {
-                boolean keep = partial[t] && mask.get(t * mb + i) == 0.0;
-                int z = zStep + i * n4;
-                for (int j = 0; j < n; j++) {
-                    int s = i * n + j;
-                    double a = tanh(xw.get(z + j), single);
-                    double f = sigmoid(xw.get(z + n + j), single);
-                    double o = sigmoid(xw.get(z + 2 * n + j), single);
-                    double g = sigmoid(xw.get(z + 3 * n + j), single);
-                    ga.set(aOff + s, a);
-                    ga.set(fOff + s, f);
-                    ga.set(oOff + s, o);
-                    ga.set(gOff + s, g);
-                    double cPrev = c.get(prev + s);
-                    double cNew = f * cPrev + g * a;
-                    double tcNew = tanh(cNew, single);
-                    tc.set(aOff + s, tcNew);
-                    if (keep) {
-                        c.set(next + s, cPrev);
-                        h.set(next + s, h.get(prev + s));
-                    } else {
-                        c.set(next + s, cNew);
-                        h.set(next + s, o * tcNew);
-                    }
+            if (barrier != null) {
+                barrier.await();
+            }
+        }
+    }
+
+    /** The element-wise part of forward step t for examples [from, to) and units [u0, u1), in double. */
+    private static void scalarStep(DirectArray xw, DirectArray ga, DirectArray h, DirectArray c, DirectArray tc,
+                                   DirectArray mask, boolean partial, boolean single, int t, int mb, int n, int nT,
+                                   int from, int to, int u0, int u1) {
+        final int slab = mb * n;
+        final int n4 = 4 * n;
+        final int zStep = t * mb * n4;
+        final int aOff = t * slab;
+        final int fOff = (nT + t) * slab;
+        final int oOff = (2 * nT + t) * slab;
+        final int gOff = (3 * nT + t) * slab;
+        final int prev = t * slab;
+        final int next = (t + 1) * slab;
+        for (int i = from; i < to; i++) {
+            boolean keep = partial && mask.get(t * mb + i) == 0.0;
+            int z = zStep + i * n4;
+            for (int j = u0; j < u1; j++) {
+                int s = i * n + j;
+                double a = tanh(xw.get(z + j), single);
+                double f = sigmoid(xw.get(z + n + j), single);
+                double o = sigmoid(xw.get(z + 2 * n + j), single);
+                double g = sigmoid(xw.get(z + 3 * n + j), single);
+                ga.set(aOff + s, a);
+                ga.set(fOff + s, f);
+                ga.set(oOff + s, o);
+                ga.set(gOff + s, g);
+                double cPrev = c.get(prev + s);
+                double cNew = f * cPrev + g * a;
+                double tcNew = tanh(cNew, single);
+                tc.set(aOff + s, tcNew);
+                if (keep) {
+                    c.set(next + s, cPrev);
+                    h.set(next + s, h.get(prev + s));
+                } else {
+                    c.set(next + s, cNew);
+                    h.set(next + s, o * tcNew);
                 }
             }
         }
     }
 
-    /** The element-wise part of forward step t for examples [from, to) with {@link VectorFloatKernels}. */
+    /** The element-wise part of forward step t for examples [from, to) and units [u0, u1), vectorised. */
     private static void vectorStep(DirectArray.F32 xw, DirectArray.F32 ga, DirectArray.F32 h, DirectArray.F32 c,
                                    DirectArray.F32 tc, DirectArray mask, boolean partial, int t, int mb, int n, int nT,
-                                   int from, int to) {
+                                   int from, int to, int u0, int u1) {
         final int slab = mb * n;
         final int n4 = 4 * n;
         ByteBuffer z = xw.bytes();
         ByteBuffer g = ga.bytes();
+        final int w = u1 - u0;
         for (int i = from; i < to; i++) {
-            int zRow = (t * mb + i) * n4;
-            int s = t * slab + i * n; // row i of step t in the [T, mb, n] and [4, T, mb, n] buffers
-            int prev = t * slab + i * n;
-            int next = (t + 1) * slab + i * n;
-            VectorFloatKernels.tanh(z, zRow, g, s, n);
-            VectorFloatKernels.sigmoid(z, zRow + n, g, nT * slab + s, n);
-            VectorFloatKernels.sigmoid(z, zRow + 2 * n, g, 2 * nT * slab + s, n);
-            VectorFloatKernels.sigmoid(z, zRow + 3 * n, g, 3 * nT * slab + s, n);
-            for (int j = 0; j < n; j++) {
+            int zRow = (t * mb + i) * n4 + u0;
+            int s = t * slab + i * n + u0; // row i, unit u0 of step t in the [T, mb, n] and [4, T, mb, n] buffers
+            int prev = t * slab + i * n + u0;
+            int next = (t + 1) * slab + i * n + u0;
+            VectorFloatKernels.tanh(z, zRow, g, s, w);
+            VectorFloatKernels.sigmoid(z, zRow + n, g, nT * slab + s, w);
+            VectorFloatKernels.sigmoid(z, zRow + 2 * n, g, 2 * nT * slab + s, w);
+            VectorFloatKernels.sigmoid(z, zRow + 3 * n, g, 3 * nT * slab + s, w);
+            for (int j = 0; j < w; j++) {
                 c.set(next + j, ga.get(nT * slab + s + j) * c.get(prev + j)
                         + ga.get(3 * nT * slab + s + j) * ga.get(s + j));
             }
-            VectorFloatKernels.tanh(c.bytes(), next, tc.bytes(), s, n);
+            VectorFloatKernels.tanh(c.bytes(), next, tc.bytes(), s, w);
             if (partial && mask.get(t * mb + i) == 0.0) {
-                for (int j = 0; j < n; j++) {
+                for (int j = 0; j < w; j++) {
                     c.set(next + j, c.get(prev + j));
                     h.set(next + j, h.get(prev + j));
                 }
             } else {
-                for (int j = 0; j < n; j++) {
+                for (int j = 0; j < w; j++) {
                     h.set(next + j, ga.get(2 * nT * slab + s + j) * tc.get(s + j));
                 }
             }
@@ -151,14 +176,17 @@ final class FusedLstmSteps {
      */
     static void backward(INDArray gaArr, INDArray cArr, INDArray tcArr, INDArray eArr, INDArray maskArr,
                          boolean[] partial, INDArray rwArr, INDArray dzArr, int nT, int end, int mb, int n) {
-        ExampleParallel.run(mb, (from, to) -> backward(gaArr, cArr, tcArr, eArr, maskArr, partial, rwArr, dzArr, nT,
-                end, mb, n, from, to));
+        RecurrentParallel.run(mb, n, (from, to, u0, u1, barrier) -> backward(gaArr, cArr, tcArr, eArr, maskArr, partial,
+                rwArr, dzArr, nT, end, mb, n, from, to, u0, u1, barrier));
     }
 
-    /** {@link #backward} for examples [from, to). */
+    /**
+     * {@link #backward} for examples [from, to) and units [u0, u1). A part with only some of the units computes
+     * dz_t for them, waits at {@code barrier} until all of dz_t is there, then its units' share of dz_t · RWᵀ.
+     */
     private static void backward(INDArray gaArr, INDArray cArr, INDArray tcArr, INDArray eArr, INDArray maskArr,
                                  boolean[] partial, INDArray rwArr, INDArray dzArr, int nT, int end, int mb, int n,
-                                 int from, int to) {
+                                 int from, int to, int u0, int u1, RecurrentParallel.Barrier barrier) {
         DirectArray ga = DirectArray.of(gaArr);
         DirectArray c = DirectArray.of(cArr);
         DirectArray tc = DirectArray.of(tcArr);
@@ -179,7 +207,7 @@ final class FusedLstmSteps {
             for (int i = from; i < to; i++) {
                 boolean masked = partial[t] && mask.get(t * mb + i) == 0.0;
                 int z = row + i * n4;
-                for (int j = 0; j < n; j++) {
+                for (int j = u0; j < u1; j++) {
                     int s = i * n + j;
                     if (masked) {
                         // The state passed through unchanged: its gradients go straight to step t-1.
@@ -206,9 +234,16 @@ final class FusedLstmSteps {
                     carry[s] = dc * f;
                 }
             }
+            if (barrier != null) {
+                barrier.await();
+            }
             if (hasPrev) {
-                // dL/dh_{t-1} += dz_t · RWᵀ
-                e.addProductTransposed(to - from, dz, row + from * n4, n4, rw, (t - 1) * slab + from * n, n);
+                // dL/dh_{t-1} += dz_t · RWᵀ, for this part's rows, or for this part's units
+                if (u0 == 0 && u1 == n) {
+                    e.addProductTransposed(to - from, dz, row + from * n4, n4, rw, (t - 1) * slab + from * n, n);
+                } else {
+                    e.addProductTransposedRows(mb, dz, row, n4, rw, u0, u1 - u0, (t - 1) * slab + u0, n);
+                }
             }
         }
     }

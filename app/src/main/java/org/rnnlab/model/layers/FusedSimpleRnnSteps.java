@@ -34,7 +34,7 @@ final class FusedSimpleRnnSteps {
      */
     static void forward(INDArray zArr, INDArray rwArr, INDArray hArr, INDArray maskArr, boolean[] partial,
                         boolean hasInitialState, int nT, int mb, int n) {
-        ExampleParallel.run(mb, (from, to) -> forward(zArr, rwArr, hArr, maskArr, partial, hasInitialState, nT, mb, n,
+        RecurrentParallel.run(mb, (from, to) -> forward(zArr, rwArr, hArr, maskArr, partial, hasInitialState, nT, mb, n,
                 from, to));
     }
 
@@ -76,7 +76,7 @@ final class FusedSimpleRnnSteps {
      */
     static void backward(INDArray eArr, INDArray kArr, INDArray maskArr, boolean[] partial, INDArray rwArr,
                          INDArray dzArr, int nT, int end, int mb, int n) {
-        ExampleParallel.run(mb, (from, to) -> backward(eArr, kArr, maskArr, partial, rwArr, dzArr, nT, end, mb, n,
+        RecurrentParallel.run(mb, (from, to) -> backward(eArr, kArr, maskArr, partial, rwArr, dzArr, nT, end, mb, n,
                 from, to));
     }
 

@@ -195,7 +195,7 @@ public class SparseSoftmaxOutputLayer extends BaseOutputLayer<SparseSoftmaxOutpu
             // Bias and softmax in three vectorised passes per row (ND4J's softmax was a tenth of a PTB step).
             ByteBuffer pb = ((DirectArray.F32) DirectArray.of(p)).bytes();
             ByteBuffer bb = b == null ? null : ((DirectArray.F32) DirectArray.of(b)).bytes();
-            ExampleParallel.run((int) p.size(0), (from, to) ->
+            RecurrentParallel.run((int) p.size(0), (from, to) ->
                     VectorFloatKernels.biasSoftmaxRows(pb, (int) nOut, bb, from, to));
             return p;
         }

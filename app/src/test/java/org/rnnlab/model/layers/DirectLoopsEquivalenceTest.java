@@ -48,12 +48,24 @@ class DirectLoopsEquivalenceTest extends EquivalenceTestSupport {
 
     @Test
     void batchesSplitOverThreadsGiveTheSameResults() {
-        ExampleParallel.forcedParts = 2;
+        RecurrentParallel.forcedParts = 2;
         try {
             compare(lstm(), DataType.FLOAT, FLOAT_TOL, 5);
             compare(rnn(), DataType.DOUBLE, DOUBLE_TOL, 5);
         } finally {
-            ExampleParallel.forcedParts = 0;
+            RecurrentParallel.forcedParts = 0;
+        }
+    }
+
+    @Test
+    void lstmSplitByUnitsGivesTheSameResults() {
+        // Units 0..8 and 9..18 of the first layer, 0..4 and 5..10 of the second, meeting at a barrier each step.
+        RecurrentParallel.forcedUnitParts = 2;
+        try {
+            compare(lstm(), DataType.FLOAT, FLOAT_TOL);
+            compare(lstm(), DataType.DOUBLE, DOUBLE_TOL);
+        } finally {
+            RecurrentParallel.forcedUnitParts = 0;
         }
     }
 

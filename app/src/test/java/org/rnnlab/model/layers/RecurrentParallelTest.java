@@ -3,8 +3,10 @@ package org.rnnlab.model.layers;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicIntegerArray;
@@ -13,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.factory.Nd4j;
 
 /** Splitting a batch's examples over threads: every example exactly once, failures passed on, BLAS threads restored. */
-class ExampleParallelTest {
+class RecurrentParallelTest {
 
     static {
         Nd4j.create(1); // loads the backend, and with it OpenBLAS
@@ -24,7 +26,7 @@ class ExampleParallelTest {
         for (int parts : new int[] {1, 2, 3, 7}) {
             AtomicIntegerArray seen = new AtomicIntegerArray(20);
             Set<String> threads = ConcurrentHashMap.newKeySet();
-            ExampleParallel.run(20, parts, (from, to) -> {
+            RecurrentParallel.run(20, parts, (from, to) -> {
                 assertTrue(to - from >= 20 / parts && to - from <= 20 / parts + 1, from + ".." + to);
                 threads.add(Thread.currentThread().getName());
                 for (int i = from; i < to; i++) {
@@ -40,13 +42,54 @@ class ExampleParallelTest {
     }
 
     @Test
+    void unitPartsMeetAtEveryStepAndAFailureDoesNotLeaveOthersWaiting() {
+        RecurrentParallel.forcedUnitParts = 3;
+        try {
+            // Each part writes its units of step t, then after the barrier reads all units of step t.
+            int steps = 50;
+            int n = 10;
+            int[][] written = new int[steps][n];
+            AtomicIntegerArray wrongReads = new AtomicIntegerArray(1);
+            RecurrentParallel.run(4, n, (from, to, u0, u1, barrier) -> {
+                assertEquals(0, from);
+                assertEquals(4, to);
+                for (int t = 0; t < steps; t++) {
+                    for (int u = u0; u < u1; u++) {
+                        written[t][u] = t + 1;
+                    }
+                    barrier.await();
+                    for (int u = 0; u < n; u++) {
+                        if (written[t][u] != t + 1) {
+                            wrongReads.incrementAndGet(0);
+                        }
+                    }
+                }
+            });
+            assertEquals(0, wrongReads.get(0), "a part read units another part had not written yet");
+
+            IllegalArgumentException boom = new IllegalArgumentException("boom");
+            IllegalArgumentException thrown = assertTimeoutPreemptively(Duration.ofSeconds(20), () ->
+                    assertThrows(IllegalArgumentException.class, () -> RecurrentParallel.run(4, n,
+                            (from, to, u0, u1, barrier) -> {
+                                if (u0 > 0) {
+                                    throw boom; // parts 1 and 2 fail before the barrier; part 0 waits there
+                                }
+                                barrier.await();
+                            })));
+            assertSame(boom, thrown, "the failure itself, not the broken barrier of the waiting part");
+        } finally {
+            RecurrentParallel.forcedUnitParts = 0;
+        }
+    }
+
+    @Test
     void failureInAnyPartIsThrownAndBlasThreadsAreRestored() {
         int before = openblas_nolapack.blas_get_num_threads();
         IllegalArgumentException boom = new IllegalArgumentException("boom");
         for (int failing = 0; failing < 3; failing++) {
             int f = failing;
             IllegalArgumentException thrown = assertThrows(IllegalArgumentException.class,
-                    () -> ExampleParallel.run(9, 3, (from, to) -> {
+                    () -> RecurrentParallel.run(9, 3, (from, to) -> {
                         assertEquals(1, openblas_nolapack.blas_get_num_threads(), "one BLAS thread per part");
                         if (from == f * 3) {
                             throw boom;
