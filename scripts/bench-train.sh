@@ -10,8 +10,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CONFIGS="configs/ptb-small.yaml"
 THREADS="1 2"
-STEPS=100
-WARMUP=10
+STEPS=300
+WARMUP=300
 REPEATS=3
 SETS=()
 while getopts "c:t:n:w:r:s:" opt; do
