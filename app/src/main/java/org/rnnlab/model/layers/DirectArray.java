@@ -138,11 +138,12 @@ abstract sealed class DirectArray permits DirectArray.F32, DirectArray.F64 {
     static final class F32 extends DirectArray {
         private final FloatPointer ptr;
         private final FloatBuffer buf;
-        private ByteBuffer bytes;
+        private final ByteBuffer bytes;
 
         F32(FloatPointer ptr) {
             this.ptr = ptr;
             this.buf = ptr.asBuffer();
+            this.bytes = ptr.asByteBuffer().order(ByteOrder.nativeOrder());
         }
 
         /**
@@ -150,9 +151,6 @@ abstract sealed class DirectArray permits DirectArray.F32, DirectArray.F64 {
          * by threads that use absolute reads and writes only (a duplicate would lose the byte order).
          */
         ByteBuffer bytes() {
-            if (bytes == null) {
-                bytes = ptr.asByteBuffer().order(ByteOrder.nativeOrder());
-            }
             return bytes;
         }
 

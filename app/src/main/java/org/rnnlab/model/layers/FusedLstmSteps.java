@@ -43,18 +43,7 @@ final class FusedLstmSteps {
      */
     static void forward(INDArray xwArr, INDArray rwArr, INDArray gaArr, INDArray hArr, INDArray cArr, INDArray tcArr,
                         INDArray maskArr, boolean[] partial, boolean hasInitialState, int nT, int mb, int n) {
-        RecurrentParallel.run(mb, n, (from, to, u0, u1, barrier) -> forward(xwArr, rwArr, gaArr, hArr, cArr, tcArr,
-                maskArr, partial, hasInitialState, nT, mb, n, from, to, u0, u1, barrier));
-    }
-
-    /**
-     * {@link #forward} for examples [from, to) and units [u0, u1): rows of a batch never interact; a part that has
-     * only some of the units meets the others at {@code barrier} after each step, as the next step's product needs
-     * all of h_t.
-     */
-    private static void forward(INDArray xwArr, INDArray rwArr, INDArray gaArr, INDArray hArr, INDArray cArr,
-                                INDArray tcArr, INDArray maskArr, boolean[] partial, boolean hasInitialState, int nT,
-                                int mb, int n, int from, int to, int u0, int u1, RecurrentParallel.Barrier barrier) {
+        // Wrapped once, on this thread: Weights.of may copy through ND4J, which the parts must not call.
         DirectArray xw = DirectArray.of(xwArr);
         DirectArray.Weights rw = DirectArray.Weights.of(rwArr);
         DirectArray ga = DirectArray.of(gaArr);
@@ -62,7 +51,19 @@ final class FusedLstmSteps {
         DirectArray c = DirectArray.of(cArr);
         DirectArray tc = DirectArray.of(tcArr);
         DirectArray mask = maskArr == null ? null : DirectArray.of(maskArr);
-        final boolean single = xwArr.dataType() == DataType.FLOAT;
+        RecurrentParallel.run(mb, n, (from, to, u0, u1, barrier) -> forward(xw, rw, ga, h, c, tc, mask, partial,
+                hasInitialState, nT, mb, n, from, to, u0, u1, barrier));
+    }
+
+    /**
+     * {@link #forward} for examples [from, to) and units [u0, u1): rows of a batch never interact; a part that has
+     * only some of the units meets the others at {@code barrier} after each step, as the next step's product needs
+     * all of h_t.
+     */
+    private static void forward(DirectArray xw, DirectArray.Weights rw, DirectArray ga, DirectArray h, DirectArray c,
+                                DirectArray tc, DirectArray mask, boolean[] partial, boolean hasInitialState, int nT,
+                                int mb, int n, int from, int to, int u0, int u1, RecurrentParallel.Barrier barrier) {
+        final boolean single = xw instanceof DirectArray.F32;
         final boolean vector = single && DirectArray.vectorUsable();
         final int slab = mb * n;
         final int n4 = 4 * n;
@@ -176,17 +177,6 @@ final class FusedLstmSteps {
      */
     static void backward(INDArray gaArr, INDArray cArr, INDArray tcArr, INDArray eArr, INDArray maskArr,
                          boolean[] partial, INDArray rwArr, INDArray dzArr, int nT, int end, int mb, int n) {
-        RecurrentParallel.run(mb, n, (from, to, u0, u1, barrier) -> backward(gaArr, cArr, tcArr, eArr, maskArr, partial,
-                rwArr, dzArr, nT, end, mb, n, from, to, u0, u1, barrier));
-    }
-
-    /**
-     * {@link #backward} for examples [from, to) and units [u0, u1). A part with only some of the units computes
-     * dz_t for them, waits at {@code barrier} until all of dz_t is there, then its units' share of dz_t · RWᵀ.
-     */
-    private static void backward(INDArray gaArr, INDArray cArr, INDArray tcArr, INDArray eArr, INDArray maskArr,
-                                 boolean[] partial, INDArray rwArr, INDArray dzArr, int nT, int end, int mb, int n,
-                                 int from, int to, int u0, int u1, RecurrentParallel.Barrier barrier) {
         DirectArray ga = DirectArray.of(gaArr);
         DirectArray c = DirectArray.of(cArr);
         DirectArray tc = DirectArray.of(tcArr);
@@ -194,6 +184,17 @@ final class FusedLstmSteps {
         DirectArray.Weights rw = DirectArray.Weights.of(rwArr);
         DirectArray dz = DirectArray.of(dzArr);
         DirectArray mask = maskArr == null ? null : DirectArray.of(maskArr);
+        RecurrentParallel.run(mb, n, (from, to, u0, u1, barrier) -> backward(ga, c, tc, e, mask, partial, rw, dz, nT,
+                end, mb, n, from, to, u0, u1, barrier));
+    }
+
+    /**
+     * {@link #backward} for examples [from, to) and units [u0, u1). A part with only some of the units computes
+     * dz_t for them, waits at {@code barrier} until all of dz_t is there, then its units' share of dz_t · RWᵀ.
+     */
+    private static void backward(DirectArray ga, DirectArray c, DirectArray tc, DirectArray e, DirectArray mask,
+                                 boolean[] partial, DirectArray.Weights rw, DirectArray dz, int nT, int end, int mb,
+                                 int n, int from, int to, int u0, int u1, RecurrentParallel.Barrier barrier) {
         final int slab = mb * n;
         final int n4 = 4 * n;
         double[] carry = new double[slab]; // dL/dc_t through the forget gate of step t+1

@@ -34,18 +34,19 @@ final class FusedSimpleRnnSteps {
      */
     static void forward(INDArray zArr, INDArray rwArr, INDArray hArr, INDArray maskArr, boolean[] partial,
                         boolean hasInitialState, int nT, int mb, int n) {
-        RecurrentParallel.run(mb, (from, to) -> forward(zArr, rwArr, hArr, maskArr, partial, hasInitialState, nT, mb, n,
-                from, to));
-    }
-
-    /** {@link #forward} for examples [from, to): rows of a batch never interact. */
-    private static void forward(INDArray zArr, INDArray rwArr, INDArray hArr, INDArray maskArr, boolean[] partial,
-                                boolean hasInitialState, int nT, int mb, int n, int from, int to) {
+        // Wrapped once, on this thread: Weights.of may copy through ND4J, which the parts must not call.
         DirectArray z = DirectArray.of(zArr);
         DirectArray.Weights rw = DirectArray.Weights.of(rwArr);
         DirectArray h = DirectArray.of(hArr);
         DirectArray mask = maskArr == null ? null : DirectArray.of(maskArr);
-        final boolean single = zArr.dataType() == DataType.FLOAT;
+        RecurrentParallel.run(mb, (from, to) -> forward(z, rw, h, mask, partial, hasInitialState, nT, mb, n, from,
+                to));
+    }
+
+    /** {@link #forward} for examples [from, to): rows of a batch never interact. */
+    private static void forward(DirectArray z, DirectArray.Weights rw, DirectArray h, DirectArray mask,
+                                boolean[] partial, boolean hasInitialState, int nT, int mb, int n, int from, int to) {
+        final boolean single = z instanceof DirectArray.F32;
         final boolean vector = single && DirectArray.vectorUsable();
         final int slab = mb * n;
         for (int t = 0; t < nT; t++) {
@@ -76,18 +77,18 @@ final class FusedSimpleRnnSteps {
      */
     static void backward(INDArray eArr, INDArray kArr, INDArray maskArr, boolean[] partial, INDArray rwArr,
                          INDArray dzArr, int nT, int end, int mb, int n) {
-        RecurrentParallel.run(mb, (from, to) -> backward(eArr, kArr, maskArr, partial, rwArr, dzArr, nT, end, mb, n,
-                from, to));
-    }
-
-    /** {@link #backward} for examples [from, to). */
-    private static void backward(INDArray eArr, INDArray kArr, INDArray maskArr, boolean[] partial, INDArray rwArr,
-                                 INDArray dzArr, int nT, int end, int mb, int n, int from, int to) {
         DirectArray e = DirectArray.of(eArr);
         DirectArray k = DirectArray.of(kArr);
         DirectArray dz = DirectArray.of(dzArr);
         DirectArray.Weights rw = DirectArray.Weights.of(rwArr);
         DirectArray mask = maskArr == null ? null : DirectArray.of(maskArr);
+        RecurrentParallel.run(mb, (from, to) -> backward(e, k, mask, partial, rw, dz, nT, end, mb, n, from, to));
+    }
+
+    /** {@link #backward} for examples [from, to). */
+    private static void backward(DirectArray e, DirectArray k, DirectArray mask, boolean[] partial,
+                                 DirectArray.Weights rw, DirectArray dz, int nT, int end, int mb, int n, int from,
+                                 int to) {
         final int slab = mb * n;
         for (int t = nT - 1; t >= end; t--) {
             int cur = t * slab;
