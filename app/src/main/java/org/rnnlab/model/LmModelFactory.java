@@ -18,6 +18,7 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 import org.rnnlab.config.LmConfig;
 import org.rnnlab.model.layers.FusedLstm;
 import org.rnnlab.model.layers.GRU;
+import org.rnnlab.model.layers.SequenceEmbedding;
 import org.rnnlab.model.layers.SparseSoftmaxOutput;
 
 /**
@@ -45,11 +46,11 @@ public final class LmModelFactory {
                 .inferenceWorkspaceMode(WorkspaceMode.ENABLED)
                 .list();
         int layer = 0;
-        list.layer(layer++, new EmbeddingSequenceLayer.Builder()
+        list.layer(layer++, SequenceEmbedding.of(new EmbeddingSequenceLayer.Builder()
                 .nIn(vocabSize).nOut(m.embeddingSize())
                 .inputLength(t.numSteps())
                 .outputDataFormat(RNNFormat.NCW)
-                .build());
+                .build()));
         int nIn = m.embeddingSize();
         for (int i = 0; i < m.layers(); i++) {
             list.layer(layer++, recurrent(m, nIn));

@@ -68,10 +68,7 @@ abstract sealed class DirectArray permits DirectArray.F32, DirectArray.F64 {
 
     /** Access to {@code arr}'s memory, from its first element to the last element its shape and strides reach. */
     static DirectArray of(INDArray arr) {
-        long reach = 1;
-        for (int i = 0; i < arr.rank(); i++) {
-            reach += (arr.size(i) - 1) * Math.abs(arr.stride(i));
-        }
+        long reach = reach(arr);
         if (reach > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("Array too large for direct access: " + reach + " elements");
         }
@@ -82,6 +79,28 @@ abstract sealed class DirectArray permits DirectArray.F32, DirectArray.F64 {
             default -> throw new IllegalArgumentException("Direct access supports FLOAT and DOUBLE, not "
                     + arr.dataType());
         };
+    }
+
+    /**
+     * Elements from {@code arr}'s first element to the last one its shape and strides reach: its length if it
+     * occupies its memory without gaps, so that a bulk {@link F32#write} over that range touches nothing else.
+     */
+    static long reach(INDArray arr) {
+        long reach = 1;
+        for (int i = 0; i < arr.rank(); i++) {
+            reach += (arr.size(i) - 1) * Math.abs(arr.stride(i));
+        }
+        return reach;
+    }
+
+    /** True if every stride of {@code arr} is positive and its elements fill their memory range without gaps. */
+    static boolean isDense(INDArray arr) {
+        for (int i = 0; i < arr.rank(); i++) {
+            if (arr.stride(i) <= 0 && arr.size(i) > 1) {
+                return false;
+            }
+        }
+        return reach(arr) == arr.length();
     }
 
     /** True if {@code a} is a [rows, cols] matrix laid out row-major without gaps. */
@@ -127,6 +146,9 @@ abstract sealed class DirectArray permits DirectArray.F32, DirectArray.F64 {
         set(i, get(i) + v);
     }
 
+    /** {@code v} rounded to this array's element type (float for F32), as a value stored and read back would be. */
+    abstract double roundToType(double v);
+
     /**
      * C[m, n] = A[m, k] · op(B) + beta · C, all row-major: A from element {@code aOff} with leading dimension
      * {@code lda}, C likewise; B is read as [k, n] row-major with leading dimension {@code ldb}, or, if
@@ -154,6 +176,16 @@ abstract sealed class DirectArray permits DirectArray.F32, DirectArray.F64 {
             return bytes;
         }
 
+        /** Copies {@code len} elements from element {@code off} into {@code dst[0 : len]}. */
+        void read(int off, float[] dst, int len) {
+            buf.get(off, dst, 0, len);
+        }
+
+        /** Copies {@code src[0 : len]} to the elements from {@code off}. */
+        void write(int off, float[] src, int len) {
+            buf.put(off, src, 0, len);
+        }
+
         @Override
         double get(int i) {
             return buf.get(i);
@@ -162,6 +194,11 @@ abstract sealed class DirectArray permits DirectArray.F32, DirectArray.F64 {
         @Override
         void set(int i, double v) {
             buf.put(i, (float) v);
+        }
+
+        @Override
+        double roundToType(double v) {
+            return (float) v;
         }
 
         @Override
@@ -194,6 +231,11 @@ abstract sealed class DirectArray permits DirectArray.F32, DirectArray.F64 {
         @Override
         void set(int i, double v) {
             buf.put(i, v);
+        }
+
+        @Override
+        double roundToType(double v) {
+            return v;
         }
 
         @Override

@@ -171,10 +171,12 @@ final class FusedRecurrentSupport {
      * sets {@code partial[t]} if some example is masked at step t. {@code owner} names the layer in errors.
      */
     static void markPartialSteps(INDArray mask, boolean[] partial, String owner) {
-        double[][] m = mask.castTo(DataType.DOUBLE).toDoubleMatrix();
-        for (int i = 0; i < m.length; i++) {
-            for (int t = 0; t < partial.length; t++) {
-                double v = m[i][t];
+        // One copy of the whole mask: toDoubleMatrix() goes row by row through views (4.6% of an IMDB step).
+        double[] m = mask.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+        int steps = partial.length;
+        for (int i = 0; i < m.length / steps; i++) {
+            for (int t = 0; t < steps; t++) {
+                double v = m[i * steps + t];
                 if (v != 0.0 && v != 1.0) {
                     throw new IllegalArgumentException(owner + ": feature mask values must be 0 or 1, got " + v
                             + " at [" + i + ", " + t + "]");
