@@ -348,7 +348,9 @@ public class FusedLstmLayer extends AbstractRecurrentLayer<FusedLstm> {
         INDArray hPrev2d = fp.h.get(interval(end, nT), all(), all()).reshape('c', nR * mb, n);
         Nd4j.gemm(x2d, dz, gW, true, false, 1.0, 0.0);
         Nd4j.gemm(hPrev2d, dz, gRW, true, false, 1.0, 0.0);
-        dz.sum(gB, 0);
+        if (!DirectArray.columnSums(dz, gB)) {
+            dz.sum(gB, 0);
+        }
 
         INDArray epsTm = end > 0
                 ? mgr.create(ArrayType.ACTIVATION_GRAD, dt, new long[] {nT, mb, nIn}, 'c')

@@ -313,7 +313,9 @@ public class FusedSimpleRnnLayer extends AbstractRecurrentLayer<FusedSimpleRnn> 
         Nd4j.gemm(x2d, dz2d, gW, true, false, 1.0, 0.0);
         Nd4j.gemm(hPrev2d, dz2d, gRW, true, false, 1.0, 0.0);
         // The sum has shape [n]; written through a rank-1 view whatever the rank of the bias gradient view.
-        dz2d.sum(gB.reshape(n), 0);
+        if (!DirectArray.columnSums(dz2d, gB)) {
+            dz2d.sum(gB.reshape(n), 0);
+        }
 
         INDArray epsTm = end > 0
                 ? mgr.create(ArrayType.ACTIVATION_GRAD, dt, new long[] {nT, mb, nIn}, 'c')

@@ -274,7 +274,9 @@ public class SparseSoftmaxOutputLayer extends BaseOutputLayer<SparseSoftmaxOutpu
         gradient.gradientForVariable().put(DefaultParamInitializer.WEIGHT_KEY, gW);
         if (layerConf().hasBias()) {
             INDArray gB = gradientViews.get(DefaultParamInitializer.BIAS_KEY);
-            g.sum(gB, 0);
+            if (!DirectArray.columnSums(g, gB)) {
+                g.sum(gB, 0);
+            }
             gradient.gradientForVariable().put(DefaultParamInitializer.BIAS_KEY, gB);
         }
 
