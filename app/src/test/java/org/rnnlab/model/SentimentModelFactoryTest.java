@@ -1,7 +1,6 @@
 package org.rnnlab.model;
 
 import org.deeplearning4j.nn.conf.dropout.Dropout;
-import org.deeplearning4j.nn.conf.dropout.SpatialDropout;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.layers.recurrent.LastTimeStep;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -12,6 +11,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.rnnlab.config.ConfigLoader;
 import org.rnnlab.config.SentimentConfig;
 import org.rnnlab.data.sentiment.SequencePadding;
+import org.rnnlab.model.layers.SequenceDropout;
 
 import java.util.List;
 
@@ -75,8 +75,8 @@ class SentimentModelFactoryTest {
         SentimentConfig cfg = config("cell: lstm, input_dropout: 0.5, dropout: 0.25");
         var conf = SentimentModelFactory.build(cfg, 20);
         BaseLayer rnn = (BaseLayer) ((RecurrentMask) conf.getConf(1).getLayer()).getUnderlying();
-        assertInstanceOf(SpatialDropout.class, rnn.getIDropout(), "one mask per review and feature, shared over time");
-        assertEquals(0.5, ((SpatialDropout) rnn.getIDropout()).getP(), 1e-12);
+        assertInstanceOf(SequenceDropout.class, rnn.getIDropout(), "one mask per review and feature, shared over time");
+        assertEquals(0.5, ((SequenceDropout) rnn.getIDropout()).getP(), 1e-12);
         BaseLayer out = (BaseLayer) conf.getConf(conf.getConfs().size() - 1).getLayer();
         assertEquals(0.75, ((Dropout) out.getIDropout()).getP(), 1e-12, "DL4J's p is the retain probability");
         assertInstanceOf(LastTimeStep.class, conf.getConf(2).getLayer(), "last pooling wraps the top layer");

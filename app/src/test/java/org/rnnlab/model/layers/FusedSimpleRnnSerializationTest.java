@@ -149,7 +149,7 @@ class FusedSimpleRnnSerializationTest {
             }
             assertInstanceOf(FusedSimpleRnn.class, l, "layer " + i);
             assertInstanceOf(ActivationTanH.class, ((FusedSimpleRnn) l).getActivationFn());
-            assertInstanceOf(SpatialDropout.class, ((FusedSimpleRnn) l).getIDropout());
+            assertInstanceOf(SequenceDropout.class, ((FusedSimpleRnn) l).getIDropout());
         }
         assertInstanceOf(RecurrentMask.class, conf.getConf(1).getLayer());
 
