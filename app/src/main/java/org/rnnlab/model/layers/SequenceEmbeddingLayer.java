@@ -13,9 +13,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * The layer of {@link SequenceEmbedding}: DL4J's embedding layer whose backward pass adds each (example, time
- * step)'s output gradient to its word's row of the weight gradient in one Java loop over the native memory. DL4J's
- * version recomputes the forward pass, copies and permutes the gradient and runs {@code scatter_update}, whose cost
- * did not depend much on how many rows it touched. Other activations, data types and backends use DL4J's code.
+ * step)'s output gradient to its word's row of the weight gradient in a Java loop (for float, over Java copies of the
+ * arrays). DL4J's version recomputes the forward pass, copies and permutes the gradient and runs
+ * {@code scatter_update}, 17% of an IMDB training step. Other activations, data types and backends use DL4J's code.
  */
 public class SequenceEmbeddingLayer extends org.deeplearning4j.nn.layers.feedforward.embedding.EmbeddingSequenceLayer {
 
