@@ -13,8 +13,9 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
 /**
  * Dropout of whole input channels of a sequence, one mask per example and channel, the same for every time step
  * (Keras' {@code SimpleRNN(dropout=...)}): DL4J's {@link SpatialDropout} on [mb, channels, T], with the same random
- * mask drawn the same way (so results are the same to the last bit), but the mask applied by a Java loop over the
- * native memory. DL4J's rank-3 broadcast multiply took 12% of an IMDB training step for 1M elements.
+ * mask drawn the same way (so results are the same to the last bit), but the mask applied in Java: for float arrays
+ * without gaps over bulk copies walked in memory order, otherwise element by element. DL4J's rank-3 broadcast
+ * multiply took 12% of an IMDB training step for 1M elements.
  */
 public class SequenceDropout implements IDropout {
 
@@ -79,9 +80,8 @@ public class SequenceDropout implements IDropout {
         int m0 = (int) mask.stride(0), m1 = (int) mask.stride(1);
         if (src instanceof DirectArray.F32 fs && dst instanceof DirectArray.F32 fd && DirectArray.isDense(in)
                 && DirectArray.isDense(out)) {
-            // Both arrays occupy their memory without gaps (the usual case: the embedding's permuted output, a
-            // recurrent layer's time-major output): copy in, scale in Java arrays, copy out. Element-wise buffer
-            // access with strides cost ten times more.
+            // Both arrays occupy their memory without gaps (the usual case): copy in, scale in Java arrays, copy
+            // out. Element-wise buffer access with strides cost ten times more.
             int len = (int) in.length();
             float[] a = scratchIn = scratchIn != null && scratchIn.length >= len ? scratchIn : new float[len];
             float[] b = scratchOut = scratchOut != null && scratchOut.length >= len ? scratchOut : new float[len];
