@@ -7,7 +7,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.bytedeco.openblas.global.openblas_nolapack;
 
 /**
  * Runs a recurrent layer's whole per-time-step loop on several threads: each part over its own range of examples, or,
@@ -127,7 +126,7 @@ final class RecurrentParallel {
      */
     static void run(int mb, Range body) {
         int parts = forcedParts > 0 ? Math.min(forcedParts, mb)
-                : Math.min(openblas_nolapack.blas_get_num_threads(), mb / MIN_EXAMPLES_PER_PART);
+                : Math.min(OpenBlasThreads.get(), mb / MIN_EXAMPLES_PER_PART);
         run(mb, parts, body);
     }
 
@@ -137,7 +136,7 @@ final class RecurrentParallel {
      * {@link #MIN_UNITS_PER_PART} that meet at a barrier each step, otherwise on the calling thread.
      */
     static void run(int mb, int n, Block body) {
-        int threads = openblas_nolapack.blas_get_num_threads();
+        int threads = OpenBlasThreads.get();
         int byExamples = forcedParts > 0 ? Math.min(forcedParts, mb) : Math.min(threads, mb / MIN_EXAMPLES_PER_PART);
         if (byExamples > 1 || forcedUnitParts <= 0 && (threads <= 1 || n / MIN_UNITS_PER_PART <= 1)) {
             run(mb, byExamples, (from, to) -> body.run(from, to, 0, n, null));
@@ -166,8 +165,7 @@ final class RecurrentParallel {
 
     /** Runs part 0 on the calling thread and parts 1.. on the pool, with OpenBLAS on one thread meanwhile. */
     private static void runParts(int parts, java.util.function.IntConsumer part) {
-        int threads = openblas_nolapack.blas_get_num_threads();
-        openblas_nolapack.blas_set_num_threads(1);
+        int threads = OpenBlasThreads.limitToOne();
         try {
             List<Future<?>> others = new ArrayList<>(parts - 1);
             for (int p = 1; p < parts; p++) {
@@ -195,7 +193,7 @@ final class RecurrentParallel {
                         .orElse(failures.get(0));
             }
         } finally {
-            openblas_nolapack.blas_set_num_threads(threads);
+            OpenBlasThreads.restore(threads);
         }
     }
 

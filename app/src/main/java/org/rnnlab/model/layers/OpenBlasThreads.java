@@ -1,0 +1,76 @@
+package org.rnnlab.model.layers;
+
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.openblas.global.openblas_nolapack;
+
+/**
+ * Switches OpenBLAS to one thread around the parallel parts of {@link RecurrentParallel} and back, by one native
+ * call each way.
+ *
+ * <p>Why: JavaCPP's {@code openblas_nolapack.blas_set_num_threads} loads the preset and looks up four symbols by
+ * name (MKL's three setters and OpenBLAS's) on every call; at two calls per recurrent loop it took 6 s of a 75 s
+ * IMDB training run (8%), and C2 kept compiling JavaCPP's loader during training. Here OpenBLAS's
+ * {@code openblas_set_num_threads} is looked up once. If it is missing (another BLAS), JavaCPP's method is used.
+ */
+final class OpenBlasThreads {
+
+    private static final Setter SETTER = Setter.find();
+
+    /** The count this class set while it differs from what JavaCPP's getter reports; 0 when it does not. */
+    private static volatile int current;
+
+    private OpenBlasThreads() {
+    }
+
+    /** True if OpenBLAS's own setter was found and is called directly. */
+    static boolean direct() {
+        return SETTER != null;
+    }
+
+    /** OpenBLAS's thread count, including a change made here. */
+    static int get() {
+        int c = current;
+        return c > 0 ? c : openblas_nolapack.blas_get_num_threads();
+    }
+
+    /** Sets OpenBLAS to one thread and returns the count to pass to {@link #restore}. */
+    static int limitToOne() {
+        int before = get();
+        if (SETTER == null) {
+            openblas_nolapack.blas_set_num_threads(1);
+        } else {
+            SETTER.call(1);
+            current = 1;
+        }
+        return before;
+    }
+
+    /** Sets OpenBLAS back to {@code threads}, the value {@link #limitToOne} returned. */
+    static void restore(int threads) {
+        if (SETTER == null) {
+            openblas_nolapack.blas_set_num_threads(threads);
+        } else {
+            SETTER.call(threads);
+            current = threads == openblas_nolapack.blas_get_num_threads() ? 0 : threads;
+        }
+    }
+
+    /** A function pointer to {@code openblas_set_num_threads}, made the way JavaCPP's own setter makes it. */
+    private static final class Setter extends openblas_nolapack.SetNumThreads {
+        Setter(Pointer address) {
+            super();
+            put(address);
+        }
+
+        static Setter find() {
+            try {
+                Loader.load(openblas_nolapack.class);
+                Pointer address = Loader.addressof("openblas_set_num_threads");
+                return address == null || address.isNull() ? null : new Setter(address);
+            } catch (RuntimeException | LinkageError e) {
+                return null;
+            }
+        }
+    }
+}
