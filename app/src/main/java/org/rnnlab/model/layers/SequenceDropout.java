@@ -103,8 +103,15 @@ public class SequenceDropout implements IDropout {
                         int n = timeOuter ? j : i;
                         int t = timeOuter ? i : j;
                         int si = n * s0 + t * s2, di = n * d0 + t * d2, mi = n * channels;
-                        for (int c = 0; c < channels; c++) {
-                            b[di + c * d1] = a[si + c * s1] * scale[mi + c];
+                        if (s1 == 1 && d1 == 1) {
+                            // Unit strides as constants: C2 vectorises this loop, not the strided one.
+                            for (int c = 0; c < channels; c++) {
+                                b[di + c] = a[si + c] * scale[mi + c];
+                            }
+                        } else {
+                            for (int c = 0; c < channels; c++) {
+                                b[di + c * d1] = a[si + c * s1] * scale[mi + c];
+                            }
                         }
                     }
                 }
@@ -113,8 +120,14 @@ public class SequenceDropout implements IDropout {
                     for (int c = 0; c < channels; c++) {
                         float sc = scale[n * channels + c];
                         int si = n * s0 + c * s1, di = n * d0 + c * d1;
-                        for (int t = 0; t < steps; t++) {
-                            b[di + t * d2] = a[si + t * s2] * sc;
+                        if (s2 == 1 && d2 == 1) {
+                            for (int t = 0; t < steps; t++) {
+                                b[di + t] = a[si + t] * sc;
+                            }
+                        } else {
+                            for (int t = 0; t < steps; t++) {
+                                b[di + t * d2] = a[si + t * s2] * sc;
+                            }
                         }
                     }
                 }
