@@ -12,7 +12,6 @@ import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.recurrent.Bidirectional;
-import org.deeplearning4j.nn.conf.layers.recurrent.LastTimeStep;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.deeplearning4j.nn.weights.WeightInitDistribution;
 import org.nd4j.linalg.activations.Activation;
@@ -23,6 +22,7 @@ import org.rnnlab.config.SentimentConfig;
 import org.rnnlab.model.layers.FusedLstm;
 import org.rnnlab.model.layers.FusedSimpleRnn;
 import org.rnnlab.model.layers.GRU;
+import org.rnnlab.model.layers.LastStep;
 import org.rnnlab.model.layers.SequenceDropout;
 import org.rnnlab.model.layers.SequenceEmbedding;
 
@@ -36,8 +36,8 @@ import org.rnnlab.model.layers.SequenceEmbedding;
  *
  * <p>Every part honours the feature mask {@code [mb, max_len]}: the embedding zeroes padded steps,
  * each recurrent layer gets the mask through {@link RecurrentMask} (DL4J's LSTM would otherwise run
- * over the padding), {@code last} pooling is DL4J's {@link LastTimeStep} wrapper (the last unmasked
- * step of each review), {@code max}/{@code mean} a {@link GlobalPoolingLayer} that skips masked steps.
+ * over the padding), {@code last} pooling is {@link LastStep} (DL4J's {@code LastTimeStep} wrapper: the last
+ * unmasked step of each review), {@code max}/{@code mean} a {@link GlobalPoolingLayer} that skips masked steps.
  *
  * <p>Initialisation and optimizer follow Keras' defaults, the tutorial's setting: embeddings
  * uniform in ±0.05, input kernels Glorot-uniform, recurrent kernels orthogonal, biases 0 (LSTM
@@ -80,7 +80,7 @@ public final class SentimentModelFactory {
             }
             layer = new RecurrentMask(layer);
             if (i == m.layers() - 1 && m.pooling().equals("last")) {
-                layer = new LastTimeStep(layer);
+                layer = new LastStep(layer);
             }
             list.layer(layer);
             nIn = m.hiddenSize() * directions;
