@@ -78,6 +78,11 @@ public final class LmEvaluator {
             }
         } finally {
             net.rnnClearPreviousState();
+            // Free the output block (16 MB for batch 20) between passes instead of holding it for the thread's life.
+            if (Nd4j.getWorkspaceManager().checkIfWorkspaceExists(OUTPUT_WS_ID)) {
+                Nd4j.getWorkspaceManager().destroyWorkspace(
+                        Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread(OUTPUT_WS_ID));
+            }
         }
         double mean = totalNll / words;
         return new Result(Math.exp(mean), mean, words, (System.nanoTime() - start) / 1e9);
