@@ -59,9 +59,7 @@ public class LastStepLayer extends LastTimeStepLayer {
             return super.backpropGradient(epsilon, workspaceMgr);
         }
         INDArray eps3d = workspaceMgr.create(ArrayType.BP_WORKING_MEM, epsilon.dataType(), outputShape, 'f');
-        long last = nwc() ? outputShape[1] - 1 : outputShape[2] - 1;
-        INDArray slice = nwc() ? eps3d.get(all(), point(last), all()) : eps3d.get(all(), all(), point(last));
-        slice.assign(epsilon);
+        lastStepOf(eps3d).assign(epsilon);
         return underlying.backpropGradient(eps3d, workspaceMgr);
     }
 
@@ -89,10 +87,14 @@ public class LastStepLayer extends LastTimeStepLayer {
                     + "rank " + out.rank());
         }
         outputShape = out.shape();
-        return nwc() ? out.get(all(), point(outputShape[1] - 1), all()) : out.get(all(), all(), point(outputShape[2] - 1));
+        return lastStepOf(out);
     }
 
-    private boolean nwc() {
-        return TimeSeriesUtils.getFormatFromRnnLayer(underlying.conf().getLayer()) == RNNFormat.NWC;
+    /** The view of a [mb, n, T] (NCW) or [mb, T, n] (NWC) sequence at its last step, as the wrapped layer lays it out. */
+    private INDArray lastStepOf(INDArray seq) {
+        if (TimeSeriesUtils.getFormatFromRnnLayer(underlying.conf().getLayer()) == RNNFormat.NWC) {
+            return seq.get(all(), point(seq.size(1) - 1), all());
+        }
+        return seq.get(all(), all(), point(seq.size(2) - 1));
     }
 }
