@@ -4,6 +4,7 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.deeplearning4j.optimize.Solver;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.rnnlab.model.layers.SparseSoftmaxOutputLayer;
 
 /**
  * One truncated-BPTT training step on one window, with the recurrent state carried in from the
@@ -16,6 +17,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * leave their last state in that map for the next window, and nothing clears it until the trainer
  * does at an epoch start. {@code updateRnnStateWithTBPTTState()} also copies it to the
  * {@code rnnTimeStep} state, as DL4J does between the segments of one {@code fit}.
+ *
+ * <p>A {@link SparseSoftmaxOutputLayer} on top computes its weight gradient in the background while the layers below
+ * run backward ({@link SparseSoftmaxOutputLayer#setOverlapWeightGradient}): the solver's
+ * {@code computeGradientAndScore} asks for the score, which waits for it, before anything reads the gradient.
  */
 public final class TbpttStep {
 
@@ -24,6 +29,9 @@ public final class TbpttStep {
 
     public TbpttStep(MultiLayerNetwork net) {
         this.net = net;
+        if (net.getOutputLayer() instanceof SparseSoftmaxOutputLayer out) {
+            out.setOverlapWeightGradient(true);
+        }
         this.solver = new Solver.Builder().configure(net.conf()).listeners(net.getListeners()).model(net).build();
     }
 

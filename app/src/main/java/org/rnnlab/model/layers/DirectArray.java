@@ -103,6 +103,18 @@ abstract sealed class DirectArray permits DirectArray.F32, DirectArray.F64 {
         return reach(arr) == arr.length();
     }
 
+    /**
+     * True if {@code part}'s elements lie inside the memory range of {@code whole}'s elements, as for a view of it
+     * (and not for a copy): both arrays on the CPU backend.
+     */
+    static boolean sharesMemory(INDArray part, INDArray whole) {
+        long size = whole.dataType().width();
+        long start = whole.data().addressPointer().address();
+        long end = start + reach(whole) * size;
+        long p = part.data().addressPointer().address();
+        return part.dataType() == whole.dataType() && p >= start && p + reach(part) * size <= end;
+    }
+
     /** True if {@code a} is a [rows, cols] matrix laid out row-major without gaps. */
     static boolean isRowMajor2d(INDArray a) {
         return a.rank() == 2 && (a.size(1) == 1 || a.stride(1) == 1) && (a.size(0) == 1 || a.stride(0) == a.size(1));
@@ -153,7 +165,15 @@ abstract sealed class DirectArray permits DirectArray.F32, DirectArray.F64 {
     }
 
     /** this[0 : n] = Σ_i a[i, :] for a row-major [m, n] matrix starting at a's first element. */
-    abstract void sumRowsOf(DirectArray a, int m, int n);
+    final void sumRowsOf(DirectArray a, int m, int n) {
+        sumRowsOf(a, 0, m, n, n, 0);
+    }
+
+    /**
+     * this[off : off+n] = Σ_i a[i, :] for a row-major [m, n] matrix starting at element {@code aOff} of {@code a}
+     * with leading dimension {@code lda} (a block of a wider matrix's columns).
+     */
+    abstract void sumRowsOf(DirectArray a, int aOff, int m, int n, int lda, int off);
 
     abstract double get(int i);
 
@@ -171,8 +191,17 @@ abstract sealed class DirectArray permits DirectArray.F32, DirectArray.F64 {
      * {@code lda}, C likewise; B is read as [k, n] row-major with leading dimension {@code ldb}, or, if
      * {@code transB}, as the transpose of a row-major [n, k] matrix with leading dimension {@code ldb}.
      */
-    abstract void gemm(int m, int n, int k, DirectArray a, int aOff, int lda, DirectArray b, int bOff, int ldb,
-                       boolean transB, double beta, int cOff, int ldc);
+    final void gemm(int m, int n, int k, DirectArray a, int aOff, int lda, DirectArray b, int bOff, int ldb,
+                    boolean transB, double beta, int cOff, int ldc) {
+        gemm(false, m, n, k, a, aOff, lda, b, bOff, ldb, transB, beta, cOff, ldc);
+    }
+
+    /**
+     * As {@link #gemm(int, int, int, DirectArray, int, int, DirectArray, int, int, boolean, double, int, int)}, with
+     * A read, if {@code transA}, as the transpose of a row-major [k, m] matrix with leading dimension {@code lda}.
+     */
+    abstract void gemm(boolean transA, int m, int n, int k, DirectArray a, int aOff, int lda, DirectArray b, int bOff,
+                       int ldb, boolean transB, double beta, int cOff, int ldc);
 
     static final class F32 extends DirectArray {
         private final FloatPointer ptr;
@@ -219,20 +248,21 @@ abstract sealed class DirectArray permits DirectArray.F32, DirectArray.F64 {
         }
 
         @Override
-        void gemm(int m, int n, int k, DirectArray a, int aOff, int lda, DirectArray b, int bOff, int ldb,
-                  boolean transB, double beta, int cOff, int ldc) {
+        void gemm(boolean transA, int m, int n, int k, DirectArray a, int aOff, int lda, DirectArray b, int bOff,
+                  int ldb, boolean transB, double beta, int cOff, int ldc) {
             // Fresh positioned pointers, so that the same array may appear twice without one position moving the other.
-            openblas_nolapack.cblas_sgemm(ROW_MAJOR, NO_TRANS, transB ? TRANS : NO_TRANS, m, n, k, 1f,
+            openblas_nolapack.cblas_sgemm(ROW_MAJOR, transA ? TRANS : NO_TRANS, transB ? TRANS : NO_TRANS, m, n, k, 1f,
                     at(((F32) a).ptr, aOff), lda, at(((F32) b).ptr, bOff), ldb, (float) beta, at(ptr, cOff), ldc);
         }
 
         @Override
-        void sumRowsOf(DirectArray a, int m, int n) {
+        void sumRowsOf(DirectArray a, int aOff, int m, int n, int lda, int off) {
             try (FloatPointer ones = new FloatPointer(m)) {
                 float[] one = new float[m];
                 java.util.Arrays.fill(one, 1f);
                 ones.put(one);
-                openblas_nolapack.cblas_sgemv(ROW_MAJOR, TRANS, m, n, 1f, ((F32) a).ptr, n, ones, 1, 0f, ptr, 1);
+                openblas_nolapack.cblas_sgemv(ROW_MAJOR, TRANS, m, n, 1f, at(((F32) a).ptr, aOff), lda, ones, 1, 0f,
+                        at(ptr, off), 1);
             }
         }
 
@@ -266,19 +296,20 @@ abstract sealed class DirectArray permits DirectArray.F32, DirectArray.F64 {
         }
 
         @Override
-        void gemm(int m, int n, int k, DirectArray a, int aOff, int lda, DirectArray b, int bOff, int ldb,
-                  boolean transB, double beta, int cOff, int ldc) {
-            openblas_nolapack.cblas_dgemm(ROW_MAJOR, NO_TRANS, transB ? TRANS : NO_TRANS, m, n, k, 1.0,
+        void gemm(boolean transA, int m, int n, int k, DirectArray a, int aOff, int lda, DirectArray b, int bOff,
+                  int ldb, boolean transB, double beta, int cOff, int ldc) {
+            openblas_nolapack.cblas_dgemm(ROW_MAJOR, transA ? TRANS : NO_TRANS, transB ? TRANS : NO_TRANS, m, n, k, 1.0,
                     at(((F64) a).ptr, aOff), lda, at(((F64) b).ptr, bOff), ldb, beta, at(ptr, cOff), ldc);
         }
 
         @Override
-        void sumRowsOf(DirectArray a, int m, int n) {
+        void sumRowsOf(DirectArray a, int aOff, int m, int n, int lda, int off) {
             try (DoublePointer ones = new DoublePointer(m)) {
                 double[] one = new double[m];
                 java.util.Arrays.fill(one, 1.0);
                 ones.put(one);
-                openblas_nolapack.cblas_dgemv(ROW_MAJOR, TRANS, m, n, 1.0, ((F64) a).ptr, n, ones, 1, 0.0, ptr, 1);
+                openblas_nolapack.cblas_dgemv(ROW_MAJOR, TRANS, m, n, 1.0, at(((F64) a).ptr, aOff), lda, ones, 1, 0.0,
+                        at(ptr, off), 1);
             }
         }
 

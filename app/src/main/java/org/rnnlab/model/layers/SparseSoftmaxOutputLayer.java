@@ -3,6 +3,11 @@ package org.rnnlab.model.layers;
 import java.nio.ByteBuffer;
 
 import java.util.Arrays;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.deeplearning4j.nn.api.MaskState;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -41,6 +46,18 @@ import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
  * same input, labels and mask arrays (MultiLayerNetwork calls it right after backprop); the cached value is used once.
  * Anything else (a new input, labels or mask, {@code clear()}) makes {@code computeScore} compute the loss itself.
  *
+ * <h2>Weight gradient beside the layers below</h2>
+ * With {@link #setOverlapWeightGradient} on, {@code backpropGradient} returns as soon as {@code dX} is ready and
+ * computes {@code dW} and {@code db} on a background thread while the layers below run their backward passes, with
+ * OpenBLAS on one thread (one core each) until {@code computeScore} finishes it: that call does the blocks of output
+ * classes the background thread has not started yet, then waits for the one it is on. Why: the per-time-step products of
+ * PTB's recurrent layers gain almost nothing from OpenBLAS's second thread, so one core idled through their backward
+ * passes while {@code dW}, a [nIn, nOut] product over every token, waited for them. Only for callers that call
+ * {@code computeScore} before they read the gradient, as {@code MultiLayerNetwork.computeGradientAndScore} does
+ * (and {@code calculateGradients} does not); {@code dZ} is then kept in the layer's own memory, and the input must
+ * stay valid until that call (MultiLayerNetwork's activation workspace is open until then). Results are the same as
+ * without it.
+ *
  * <h2>Dropout</h2>
  * Input dropout is applied to the 3D input once per forward/backward pass and the score uses the same dropped-out
  * input as the gradient. (DL4J's {@code RnnOutputLayer} computes its training score without the dropout it applied
@@ -55,6 +72,20 @@ public class SparseSoftmaxOutputLayer extends BaseOutputLayer<SparseSoftmaxOutpu
     private INDArray cachedMask;
     private double regTerm;
 
+    /** The background thread for the weight gradient: one per JVM, as only one training step runs at a time. */
+    private static final ExecutorService WEIGHT_GRADIENT = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "rnnlab-output-weight-gradient");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private boolean overlapWeightGradient;
+    /** dZ for a background weight gradient: outside every workspace, reused while the shape stays. */
+    private INDArray detachedGradient;
+    private Future<?> pendingWeightGradient;
+    private WeightGradient pendingTask;
+    private int threadsBeforeOverlap;
+
     public SparseSoftmaxOutputLayer(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
     }
@@ -62,6 +93,7 @@ public class SparseSoftmaxOutputLayer extends BaseOutputLayer<SparseSoftmaxOutpu
     /** The tokens of the current input as rows of a matrix, with their labels and mask values in row order. */
     private static final class Tokens {
         INDArray x;       // [N, nIn], N = mb·T
+        boolean viewOfInput; // x is a view of the layer's input (no copy)
         boolean timeMajor; // row of (example b, step t): t·mb + b if true, else b·T + t
         long mb;
         long steps;
@@ -97,10 +129,12 @@ public class SparseSoftmaxOutputLayer extends BaseOutputLayer<SparseSoftmaxOutpu
         if (tm != null) {
             tk.timeMajor = true;
             tk.x = tm.reshape('c', nT * mb, nIn);
+            tk.viewOfInput = DirectArray.sharesMemory(tk.x, input);
         } else if ((nIn == 1 || in.stride(1) == 1) && (nT == 1 || in.stride(2) == nIn)
                 && (mb == 1 || in.stride(0) == nT * nIn)) {
             tk.timeMajor = false;
             tk.x = Nd4j.create(in.data(), new long[] {mb * nT, nIn}, new long[] {nIn, 1}, in.offset(), 'c');
+            tk.viewOfInput = true;
         } else {
             tk.timeMajor = true;
             INDArray copy = mgr.createUninitialized(copyType, dataType, new long[] {nT, mb, nIn}, 'c');
@@ -185,20 +219,36 @@ public class SparseSoftmaxOutputLayer extends BaseOutputLayer<SparseSoftmaxOutpu
 
     /** Softmax probabilities [N, nOut] of the tokens, in a new array of the given type. */
     private INDArray probabilities(Tokens tk, boolean training, ArrayType type, LayerWorkspaceMgr mgr) {
+        INDArray p = mgr.createUninitialized(type, dataType, new long[] {tk.x.size(0), layerConf().getNOut()}, 'c');
+        return probabilities(tk, training, p, mgr);
+    }
+
+    /** Softmax probabilities [N, nOut] of the tokens, written into {@code p} (row-major). */
+    private INDArray probabilities(Tokens tk, boolean training, INDArray p, LayerWorkspaceMgr mgr) {
         INDArray w = getParamWithNoise(DefaultParamInitializer.WEIGHT_KEY, training, mgr);
         long nOut = w.size(1);
-        INDArray p = mgr.createUninitialized(type, dataType, new long[] {tk.x.size(0), nOut}, 'c');
-        Nd4j.gemm(tk.x, w, p, false, false, 1.0, 0.0);
         INDArray b = layerConf().hasBias() ? getParamWithNoise(DefaultParamInitializer.BIAS_KEY, training, mgr) : null;
         if (dataType == DataType.FLOAT && DirectArray.usable(dataType) && DirectArray.vectorUsable()
-                && p.length() * 4 <= Integer.MAX_VALUE && (b == null || b.length() == nOut)) {
-            // Bias and softmax in three vectorised passes per row (ND4J's softmax was a tenth of a PTB step).
+                && p.length() * 4 <= Integer.MAX_VALUE && (b == null || b.length() == nOut && DirectArray.isDense(b))
+                && DirectArray.isRowMajor2d(tk.x)) {
+            // Each part computes the logits of its rows (one single-threaded product) and their bias and softmax in
+            // three vectorised passes per row, with no wait between the two: ND4J's softmax was a tenth of a PTB
+            // step, and OpenBLAS's own split of the product left its caller waiting in sched_yield.
             ByteBuffer pb = ((DirectArray.F32) DirectArray.of(p)).bytes();
             ByteBuffer bb = b == null ? null : ((DirectArray.F32) DirectArray.of(b)).bytes();
-            RecurrentParallel.run((int) p.size(0), (from, to) ->
-                    VectorFloatKernels.biasSoftmaxRows(pb, (int) nOut, bb, from, to));
+            DirectArray pa = DirectArray.of(p);
+            DirectArray xa = DirectArray.of(tk.x);
+            DirectArray.Weights wa = DirectArray.Weights.of(w);
+            int nIn = (int) tk.x.size(1);
+            int cols = (int) nOut;
+            RecurrentParallel.run((int) p.size(0), (from, to) -> {
+                pa.gemm(to - from, cols, nIn, xa, from * nIn, nIn, wa.data(), 0, wa.leadingDimension(),
+                        !wa.rowMajor(), 0.0, from * cols, cols);
+                VectorFloatKernels.biasSoftmaxRows(pb, cols, bb, from, to);
+            });
             return p;
         }
+        Nd4j.gemm(tk.x, w, p, false, false, 1.0, 0.0);
         if (b != null) {
             p.addiRowVector(b);
         }
@@ -241,6 +291,7 @@ public class SparseSoftmaxOutputLayer extends BaseOutputLayer<SparseSoftmaxOutpu
 
     @Override
     public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
+        awaitWeightGradient();
         assertInputSet(false);
         applyDropOutIfNecessary(training, workspaceMgr);
         Tokens tk = tokens(false, ArrayType.FF_WORKING_MEM, workspaceMgr);
@@ -253,13 +304,21 @@ public class SparseSoftmaxOutputLayer extends BaseOutputLayer<SparseSoftmaxOutpu
 
     @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
+        awaitWeightGradient();
         assertInputSet(true);
         lossCached = false;
         applyDropOutIfNecessary(true, workspaceMgr);
         Tokens tk = tokens(true, ArrayType.BP_WORKING_MEM, workspaceMgr);
+        INDArray gW = gradientViews.get(DefaultParamInitializer.WEIGHT_KEY);
+        INDArray gB = layerConf().hasBias() ? gradientViews.get(DefaultParamInitializer.BIAS_KEY) : null;
+        boolean overlap = overlapWeightGradient && tk.viewOfInput && DirectArray.usable(dataType)
+                && DirectArray.isRowMajor2d(tk.x) && (DirectArray.isRowMajor2d(gW) || DirectArray.isColumnMajor2d(gW))
+                && (gB == null || DirectArray.isDense(gB))
+                && tk.x.size(0) * Math.max(tk.x.size(1), layerConf().getNOut()) <= Integer.MAX_VALUE;
 
         // P = softmax(XW + b), turned in place into dL/dZ = m ⊙ (P − onehot(labels)).
-        INDArray g = probabilities(tk, true, ArrayType.BP_WORKING_MEM, workspaceMgr);
+        INDArray g = overlap ? probabilities(tk, true, detachedGradient(tk.x.size(0)), workspaceMgr)
+                : probabilities(tk, true, ArrayType.BP_WORKING_MEM, workspaceMgr);
         double loss = lossSum(g, tk, null);
         for (int r = 0; r < tk.labels.length; r++) {
             g.putScalar(r, tk.labels[r], g.getDouble(r, tk.labels[r]) - 1.0);
@@ -269,21 +328,36 @@ public class SparseSoftmaxOutputLayer extends BaseOutputLayer<SparseSoftmaxOutpu
         }
 
         Gradient gradient = new DefaultGradient();
-        INDArray gW = gradientViews.get(DefaultParamInitializer.WEIGHT_KEY);
-        Nd4j.gemm(tk.x, g, gW, true, false, 1.0, 0.0);
-        gradient.gradientForVariable().put(DefaultParamInitializer.WEIGHT_KEY, gW);
-        if (layerConf().hasBias()) {
-            INDArray gB = gradientViews.get(DefaultParamInitializer.BIAS_KEY);
-            if (!DirectArray.columnSums(g, gB)) {
+        if (!overlap) {
+            Nd4j.gemm(tk.x, g, gW, true, false, 1.0, 0.0);
+            if (gB != null && !DirectArray.columnSums(g, gB)) {
                 g.sum(gB, 0);
             }
+        }
+        gradient.gradientForVariable().put(DefaultParamInitializer.WEIGHT_KEY, gW);
+        if (gB != null) {
             gradient.gradientForVariable().put(DefaultParamInitializer.BIAS_KEY, gB);
         }
 
         INDArray w = getParamWithNoise(DefaultParamInitializer.WEIGHT_KEY, true, workspaceMgr);
         INDArray dx = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType,
                 new long[] {tk.x.size(0), tk.x.size(1)}, 'c');
-        Nd4j.gemm(g, w, dx, false, true, 1.0, 0.0);
+        if (DirectArray.usable(dataType) && DirectArray.isRowMajor2d(g) && g.length() <= Integer.MAX_VALUE
+                && dx.length() <= Integer.MAX_VALUE) {
+            // Split by rows on our threads, as the logits (OpenBLAS's split left its caller waiting).
+            DirectArray da = DirectArray.of(dx);
+            DirectArray ga = DirectArray.of(g);
+            DirectArray.Weights wa = DirectArray.Weights.of(w);
+            int nIn = (int) dx.size(1);
+            int nOut = (int) g.size(1);
+            RecurrentParallel.run((int) dx.size(0), (from, to) -> da.gemm(to - from, nIn, nOut, ga, from * nOut, nOut,
+                    wa.data(), 0, wa.leadingDimension(), wa.rowMajor(), 0.0, from * nIn, nIn));
+        } else {
+            Nd4j.gemm(g, w, dx, false, true, 1.0, 0.0);
+        }
+        if (overlap) {
+            startWeightGradient(tk.x, g, gW, gB);
+        }
         INDArray epsNext = backpropDropOutIfPresent(to3d(dx, tk));
 
         lossCached = true;
@@ -300,6 +374,7 @@ public class SparseSoftmaxOutputLayer extends BaseOutputLayer<SparseSoftmaxOutpu
         if (input == null || labels == null) {
             throw new IllegalStateException("Cannot calculate score without input and labels " + layerId());
         }
+        awaitWeightGradient();
         this.regTerm = fullNetRegTerm;
         double loss;
         long mb;
@@ -322,6 +397,7 @@ public class SparseSoftmaxOutputLayer extends BaseOutputLayer<SparseSoftmaxOutpu
     /** Per example: the loss summed over its (unmasked) time steps, plus the regularisation term; shape [mb, 1]. */
     @Override
     public INDArray computeScoreForExamples(double fullNetRegTerm, LayerWorkspaceMgr workspaceMgr) {
+        awaitWeightGradient();
         if (input == null || labels == null) {
             throw new IllegalStateException("Cannot calculate score without input and labels " + layerId());
         }
@@ -403,8 +479,156 @@ public class SparseSoftmaxOutputLayer extends BaseOutputLayer<SparseSoftmaxOutpu
 
     @Override
     public void clear() {
+        awaitWeightGradient();
         super.clear();
         invalidateLossCache();
+    }
+
+    /**
+     * Turns on or off the background weight gradient (see the class description): only for callers that call
+     * {@code computeScore} after {@code backpropGradient} and before they read the gradient, with the input still
+     * valid. Off by default.
+     */
+    public void setOverlapWeightGradient(boolean overlap) {
+        awaitWeightGradient();
+        this.overlapWeightGradient = overlap;
+        if (!overlap) {
+            detachedGradient = null;
+        }
+    }
+
+    public boolean isOverlapWeightGradient() {
+        return overlapWeightGradient;
+    }
+
+    /** True while a background weight gradient runs or waits to be joined: for tests. */
+    boolean weightGradientPending() {
+        return pendingWeightGradient != null;
+    }
+
+    /** A row-major [rows, nOut] array outside every workspace, the same one while the shape stays. */
+    private INDArray detachedGradient(long rows) {
+        long nOut = layerConf().getNOut();
+        if (detachedGradient == null || detachedGradient.size(0) != rows || detachedGradient.size(1) != nOut
+                || detachedGradient.dataType() != dataType) {
+            try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+                detachedGradient = Nd4j.createUninitialized(dataType, new long[] {rows, nOut}, 'c');
+            }
+        }
+        return detachedGradient;
+    }
+
+    /**
+     * Starts dW = Xᵀ·dZ and db = Σ_rows dZ on the background thread, in blocks of output classes, with OpenBLAS on
+     * one thread until they are done; {@link #awaitWeightGradient} does the blocks still left on the calling thread.
+     */
+    private void startWeightGradient(INDArray x, INDArray g, INDArray gW, INDArray gB) {
+        WeightGradient task = new WeightGradient(x, g, gW, gB);
+        threadsBeforeOverlap = OpenBlasThreads.limitToOne();
+        try {
+            pendingTask = task;
+            pendingWeightGradient = WEIGHT_GRADIENT.submit(task::run);
+        } catch (RuntimeException e) {
+            pendingTask = null;
+            OpenBlasThreads.restore(threadsBeforeOverlap);
+            throw e;
+        }
+    }
+
+    /**
+     * Finishes a background weight gradient, if one runs: the blocks not yet started are done on this thread (so
+     * neither core idles when the layers below finished first), then the background block is waited for, and
+     * OpenBLAS gets its threads back.
+     */
+    private void awaitWeightGradient() {
+        Future<?> pending = pendingWeightGradient;
+        if (pending == null) {
+            return;
+        }
+        WeightGradient task = pendingTask;
+        pendingWeightGradient = null;
+        pendingTask = null;
+        RuntimeException failure = null;
+        boolean interrupted = false;
+        try {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                failure = e;
+            }
+            while (true) {
+                try {
+                    pending.get();
+                    break;
+                } catch (InterruptedException e) {
+                    // The background block writes into the gradient and reads dZ: it must end before either is reused.
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    Throwable c = e.getCause();
+                    if (failure == null) {
+                        failure = c instanceof RuntimeException r ? r
+                                : new IllegalStateException("Output layer weight gradient failed", c);
+                    }
+                    break;
+                }
+            }
+        } finally {
+            OpenBlasThreads.restore(threadsBeforeOverlap);
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    /**
+     * dW and db in blocks of output classes, taken in turn by whichever thread asks next. Blocks write disjoint parts
+     * of dW and db, and each is one OpenBLAS product as a whole (same results whichever thread does it).
+     */
+    private static final class WeightGradient {
+        /** Blocks per product: small enough that the thread finishing first never waits long for the other one. */
+        private static final int BLOCKS = 16;
+
+        private final AtomicInteger next = new AtomicInteger();
+        private final DirectArray x;
+        private final DirectArray g;
+        private final DirectArray w;
+        private final DirectArray b;
+        private final boolean wRowMajor;
+        private final int n;
+        private final int nIn;
+        private final int nOut;
+        private final int width;
+
+        WeightGradient(INDArray x, INDArray g, INDArray gW, INDArray gB) {
+            this.x = DirectArray.of(x);
+            this.g = DirectArray.of(g);
+            this.w = DirectArray.of(gW);
+            this.b = gB == null ? null : DirectArray.of(gB);
+            this.wRowMajor = DirectArray.isRowMajor2d(gW);
+            this.n = (int) x.size(0);
+            this.nIn = (int) x.size(1);
+            this.nOut = (int) g.size(1);
+            this.width = Math.max(1, (nOut + BLOCKS - 1) / BLOCKS);
+        }
+
+        void run() {
+            int blocks = (nOut + width - 1) / width;
+            for (int k = next.getAndIncrement(); k < blocks; k = next.getAndIncrement()) {
+                int j0 = k * width;
+                int cols = Math.min(width, nOut - j0);
+                if (wRowMajor) { // [nIn, nOut]: columns j0.. of Xᵀ·dZ
+                    w.gemm(true, nIn, cols, n, x, 0, nIn, g, j0, nOut, false, 0.0, j0, nOut);
+                } else { // column-major [nIn, nOut] = row-major [nOut, nIn]: rows j0.. of dZᵀ·X
+                    w.gemm(true, cols, nIn, n, g, j0, nOut, x, 0, nIn, false, 0.0, j0 * nIn, nIn);
+                }
+                if (b != null) {
+                    b.sumRowsOf(g, j0, n, cols, nOut, j0);
+                }
+            }
+        }
     }
 
     @Override

@@ -6,11 +6,13 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
+import org.bytedeco.openblas.global.openblas_nolapack;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.RNNFormat;
 import org.deeplearning4j.nn.conf.layers.EmbeddingSequenceLayer;
@@ -129,6 +131,82 @@ class SparseSoftmaxOutputEquivalenceTest extends EquivalenceTestSupport {
         }
         stock.paramTable().forEach((k, v) -> assertClose(what + ": parameter " + k + " after 3 SGD steps", v,
                 sparse.getParam(k), 10 * tol));
+    }
+
+    /**
+     * The weight gradient computed in the background gives the same score, gradients and SGD steps as the sequential
+     * one, and runs only where the layer reads a view of its input (not a copy); OpenBLAS has one thread while it runs
+     * and its threads back after the score.
+     */
+    @Test
+    void weightGradientInBackgroundMatchesSequential() {
+        int before = openblas_nolapack.blas_get_num_threads();
+        openblas_nolapack.blas_set_num_threads(2);
+        try {
+            INDArray m = GradientCheckSupport.mask(new int[][] {{1, 1, 1, 1, 1}, {1, 1, 0, 0, 0}, {1, 0, 1, 1, 1}});
+            for (Below below : Below.values()) {
+                for (boolean rowMajor : new boolean[] {true, false}) {
+                    for (INDArray mask : new INDArray[] {null, m.castTo(DataType.FLOAT)}) {
+                        overlapMatchesSequential(below, rowMajor, mask);
+                    }
+                }
+            }
+        } finally {
+            openblas_nolapack.blas_set_num_threads(before);
+        }
+    }
+
+    private void overlapMatchesSequential(Below below, boolean rowMajor, INDArray m) {
+        DataType dt = DataType.FLOAT;
+        String what = below + (rowMajor ? " row-major W" : " column-major W") + (m == null ? "" : " masked");
+        MultiLayerNetwork plain = net(below, true, dt, rowMajor);
+        MultiLayerNetwork overlapped = net(below, true, dt, rowMajor);
+        plain.params().addi(LayerTestData.uniform(5, 0.2, plain.params().shape()).castTo(dt));
+        overlapped.setParams(plain.params());
+        overlapped.initGradientsView();
+        SparseSoftmaxOutputLayer out = (SparseSoftmaxOutputLayer) overlapped.getOutputLayer();
+        out.setOverlapWeightGradient(true);
+        RNNFormat fmt = below == Below.EMBEDDING_NWC ? RNNFormat.NWC : RNNFormat.NCW;
+        INDArray x = input(below, dt);
+
+        // Layer level: the product is pending after backprop (view inputs only), with OpenBLAS on one thread.
+        INDArray in = overlapped.feedForward(x, false).get(1);
+        LayerWorkspaceMgr ws = LayerWorkspaceMgr.noWorkspaces();
+        out.setInput(in, ws);
+        out.setLabels(labels(11, dt, fmt));
+        out.setMaskArray(m);
+        out.backpropGradient(null, ws);
+        boolean view = below != Below.DL4J_LSTM;
+        assertEquals(view, out.weightGradientPending(), what + ": background product");
+        assertEquals(view ? 1 : 2, OpenBlasThreads.get(), what + ": OpenBLAS threads during backprop");
+        out.computeScore(0.0, true, ws);
+        assertFalse(out.weightGradientPending(), what + ": pending after the score");
+        assertEquals(2, OpenBlasThreads.get(), what + ": OpenBLAS threads after the score");
+        out.setMaskArray(null);
+
+        // Network level: score, gradients and three SGD steps as without it.
+        MultiLayerNetwork[] nets = {plain, overlapped};
+        double[] scores = new double[2];
+        List<Map<String, INDArray>> grads = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            nets[i].setInput(x);
+            nets[i].setLabels(labels(12, dt, fmt));
+            nets[i].setLayerMaskArrays(null, m);
+            nets[i].computeGradientAndScore();
+            scores[i] = nets[i].score();
+            Map<String, INDArray> g = new LinkedHashMap<>();
+            nets[i].gradient().gradientForVariable().forEach((k, v) -> g.put(k, v.dup()));
+            grads.add(g);
+            nets[i].clearLayerMaskArrays();
+            for (int s = 0; s < 3; s++) {
+                nets[i].fit(new DataSet(x, labels(20 + s, dt, fmt), null, m));
+            }
+        }
+        assertEquals(scores[0], scores[1], 1e-6 * Math.abs(scores[0]), what + ": score");
+        grads.get(0).forEach((k, g) -> assertClose(what + ": gradient " + k, g, grads.get(1).get(k), 1e-5));
+        plain.paramTable().forEach((k, v) -> assertClose(what + ": parameter " + k + " after 3 SGD steps", v,
+                overlapped.getParam(k), 1e-5));
+        assertEquals(2, OpenBlasThreads.get(), what + ": OpenBLAS threads after training");
     }
 
     @Test

@@ -63,6 +63,19 @@ class SparseSoftmaxOutputGradientCheckTest extends GradientCheckSupport {
     }
 
     @Test
+    void behindFusedLstmWithMaskWeightGradientInBackground() {
+        MultiLayerNetwork net = init(base().list()
+                .layer(embedding(6, RNNFormat.NCW))
+                .layer(new FusedLstm.Builder().nIn(4).nOut(5).activation(Activation.TANH).build())
+                .layer(new SparseSoftmaxOutput.Builder().nIn(5).nOut(VOCAB).build())
+                .build());
+        ((SparseSoftmaxOutputLayer) net.getOutputLayer()).setOverlapWeightGradient(true);
+        INDArray m = mask(new int[][] {{1, 1, 1, 1, 1, 1}, {1, 1, 1, 1, 0, 0}});
+        check("Embedding + FusedLstm + SparseSoftmaxOutput, label mask, dW in the background", net, words(7, 2, 6),
+                labels(8, 2, 6), m);
+    }
+
+    @Test
     void behindDl4jLstm() {
         // DL4J's LSTM output is [mb, n, T] in 'f' order, neither time- nor batch-major rows: the copy path.
         MultiLayerNetwork net = init(base().list()
