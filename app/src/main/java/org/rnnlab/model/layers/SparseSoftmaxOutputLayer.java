@@ -49,7 +49,7 @@ import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
  * <h2>Weight gradient beside the layers below</h2>
  * With {@link #setOverlapWeightGradient} on, {@code backpropGradient} returns as soon as {@code dX} is ready and
  * computes {@code dW} and {@code db} on a background thread while the layers below run their backward passes, with
- * OpenBLAS on one thread (one core each) until {@code computeScore} finishes it: that call does the blocks of output
+ * OpenBLAS on one thread (one core each; only if OpenBLAS had two or more) until {@code computeScore} finishes it: that call does the blocks of output
  * classes the background thread has not started yet, then waits for the one it is on. Why: the per-time-step products of
  * PTB's recurrent layers gain almost nothing from OpenBLAS's second thread, so one core idled through their backward
  * passes while {@code dW}, a [nIn, nOut] product over every token, waited for them. Only for callers that call
@@ -311,7 +311,9 @@ public class SparseSoftmaxOutputLayer extends BaseOutputLayer<SparseSoftmaxOutpu
         Tokens tk = tokens(true, ArrayType.BP_WORKING_MEM, workspaceMgr);
         INDArray gW = gradientViews.get(DefaultParamInitializer.WEIGHT_KEY);
         INDArray gB = layerConf().hasBias() ? gradientViews.get(DefaultParamInitializer.BIAS_KEY) : null;
-        boolean overlap = overlapWeightGradient && tk.viewOfInput && DirectArray.usable(dataType)
+        // Only with two or more BLAS threads: with one the user asked for one core.
+        boolean overlap = overlapWeightGradient && OpenBlasThreads.get() > 1 && tk.viewOfInput
+                && DirectArray.usable(dataType)
                 && DirectArray.isRowMajor2d(tk.x) && (DirectArray.isRowMajor2d(gW) || DirectArray.isColumnMajor2d(gW))
                 && (gB == null || DirectArray.isDense(gB))
                 && tk.x.size(0) * Math.max(tk.x.size(1), layerConf().getNOut()) <= Integer.MAX_VALUE;

@@ -156,6 +156,25 @@ class SparseSoftmaxOutputEquivalenceTest extends EquivalenceTestSupport {
         }
     }
 
+    @Test
+    void noBackgroundProductWithOneBlasThread() {
+        int before = openblas_nolapack.blas_get_num_threads();
+        openblas_nolapack.blas_set_num_threads(1);
+        try {
+            MultiLayerNetwork net = net(Below.FUSED_LSTM, true, DataType.FLOAT);
+            net.initGradientsView();
+            SparseSoftmaxOutputLayer out = (SparseSoftmaxOutputLayer) net.getOutputLayer();
+            out.setOverlapWeightGradient(true);
+            LayerWorkspaceMgr ws = LayerWorkspaceMgr.noWorkspaces();
+            out.setInput(net.feedForward(input(Below.FUSED_LSTM, DataType.FLOAT), false).get(1), ws);
+            out.setLabels(labels(11, DataType.FLOAT, RNNFormat.NCW));
+            out.backpropGradient(null, ws);
+            assertFalse(out.weightGradientPending(), "one BLAS thread: one core, no background product");
+        } finally {
+            openblas_nolapack.blas_set_num_threads(before);
+        }
+    }
+
     private void overlapMatchesSequential(Below below, boolean rowMajor, INDArray m) {
         DataType dt = DataType.FLOAT;
         String what = below + (rowMajor ? " row-major W" : " column-major W") + (m == null ? "" : " masked");
