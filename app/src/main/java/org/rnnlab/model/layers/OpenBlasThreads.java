@@ -5,8 +5,10 @@ import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.openblas.global.openblas_nolapack;
 
 /**
- * Switches OpenBLAS to one thread around the parallel parts of {@link RecurrentParallel} and back, by one native
- * call each way.
+ * Switches OpenBLAS to one thread around the parallel parts of {@link RecurrentParallel} (and the output layer's
+ * background weight gradient) and back, by one native call each way. Holds are counted: OpenBLAS gets its threads
+ * back when the last holder, on whatever thread, releases, so that overlapping holds from two threads neither
+ * restore too early nor leave OpenBLAS on one thread.
  *
  * <p>Why: JavaCPP's {@code openblas_nolapack.blas_set_num_threads} loads the preset and looks up four symbols by
  * name (MKL's three setters and OpenBLAS's) on every call; at two calls per recurrent loop it took 6 s of a 75 s
@@ -19,6 +21,11 @@ final class OpenBlasThreads {
 
     /** The count this class set while it differs from what JavaCPP's getter reports; 0 when it does not. */
     private static volatile int current;
+
+    private static final Object LOCK = new Object();
+    /** Holds not yet released, and the thread count before the first of them. */
+    private static int holders;
+    private static int before;
 
     private OpenBlasThreads() {
     }
@@ -34,20 +41,30 @@ final class OpenBlasThreads {
         return c > 0 ? c : openblas_nolapack.blas_get_num_threads();
     }
 
-    /** Sets OpenBLAS to one thread and returns the count to pass to {@link #restore}. */
+    /** Sets OpenBLAS to one thread until {@link #release}; returns the thread count before the first hold. */
     static int limitToOne() {
-        int before = get();
-        if (SETTER == null) {
-            openblas_nolapack.blas_set_num_threads(1);
-        } else {
-            SETTER.call(1);
-            current = 1;
+        synchronized (LOCK) {
+            if (holders++ == 0) {
+                before = get();
+                set(1);
+            }
+            return before;
         }
-        return before;
     }
 
-    /** Sets OpenBLAS back to {@code threads}, the value {@link #limitToOne} returned. */
-    static void restore(int threads) {
+    /** Ends one hold of {@link #limitToOne}; the last one sets OpenBLAS back to its count before the first. */
+    static void release() {
+        synchronized (LOCK) {
+            if (holders == 0) {
+                throw new IllegalStateException("OpenBLAS thread limit released more often than taken");
+            }
+            if (--holders == 0) {
+                set(before);
+            }
+        }
+    }
+
+    private static void set(int threads) {
         if (SETTER == null) {
             openblas_nolapack.blas_set_num_threads(threads);
         } else {

@@ -165,7 +165,7 @@ final class RecurrentParallel {
 
     /** Runs part 0 on the calling thread and parts 1.. on the pool, with OpenBLAS on one thread meanwhile. */
     private static void runParts(int parts, java.util.function.IntConsumer part) {
-        int threads = OpenBlasThreads.limitToOne();
+        OpenBlasThreads.limitToOne();
         try {
             List<Future<?>> others = new ArrayList<>(parts - 1);
             for (int p = 1; p < parts; p++) {
@@ -193,7 +193,7 @@ final class RecurrentParallel {
                         .orElse(failures.get(0));
             }
         } finally {
-            OpenBlasThreads.restore(threads);
+            OpenBlasThreads.release();
         }
     }
 

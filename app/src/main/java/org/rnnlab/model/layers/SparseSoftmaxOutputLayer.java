@@ -48,9 +48,10 @@ import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
  *
  * <h2>Weight gradient beside the layers below</h2>
  * With {@link #setOverlapWeightGradient} on, {@code backpropGradient} returns as soon as {@code dX} is ready and
- * computes {@code dW} and {@code db} on a background thread while the layers below run their backward passes, with
- * OpenBLAS on one thread (one core each; only if OpenBLAS had two or more) until {@code computeScore} finishes it: that call does the blocks of output
- * classes the background thread has not started yet, then waits for the one it is on. Why: the per-time-step products of
+ * computes {@code dW} and {@code db} on a background thread, in blocks of output classes, while the layers below run
+ * their backward passes. Meanwhile OpenBLAS is on one thread (one core each; only if it had two or more) until the
+ * background thread has no block left to start. {@code computeScore} does the blocks not started yet, then waits
+ * for the one in progress. Why: the per-time-step products of
  * PTB's recurrent layers gain almost nothing from OpenBLAS's second thread, so one core idled through their backward
  * passes while {@code dW}, a [nIn, nOut] product over every token, waited for them. Only for callers that call
  * {@code computeScore} before they read the gradient, as {@code MultiLayerNetwork.computeGradientAndScore} does
@@ -84,7 +85,6 @@ public class SparseSoftmaxOutputLayer extends BaseOutputLayer<SparseSoftmaxOutpu
     private INDArray detachedGradient;
     private Future<?> pendingWeightGradient;
     private WeightGradient pendingTask;
-    private int threadsBeforeOverlap;
 
     public SparseSoftmaxOutputLayer(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
@@ -526,21 +526,29 @@ public class SparseSoftmaxOutputLayer extends BaseOutputLayer<SparseSoftmaxOutpu
      */
     private void startWeightGradient(INDArray x, INDArray g, INDArray gW, INDArray gB) {
         WeightGradient task = new WeightGradient(x, g, gW, gB);
-        threadsBeforeOverlap = OpenBlasThreads.limitToOne();
+        OpenBlasThreads.limitToOne();
         try {
             pendingTask = task;
-            pendingWeightGradient = WEIGHT_GRADIENT.submit(task::run);
+            pendingWeightGradient = WEIGHT_GRADIENT.submit(() -> {
+                try {
+                    task.run();
+                } finally {
+                    // As soon as no block is left to start: the layers below get OpenBLAS's threads back for what
+                    // remains of their backward passes (PTB medium's are longer than this product).
+                    OpenBlasThreads.release();
+                }
+            });
         } catch (RuntimeException e) {
             pendingTask = null;
-            OpenBlasThreads.restore(threadsBeforeOverlap);
+            OpenBlasThreads.release();
             throw e;
         }
     }
 
     /**
      * Finishes a background weight gradient, if one runs: the blocks not yet started are done on this thread (so
-     * neither core idles when the layers below finished first), then the background block is waited for, and
-     * OpenBLAS gets its threads back.
+     * neither core idles when the layers below finished first), then the background block is waited for; the
+     * background thread has given OpenBLAS its threads back by then.
      */
     private void awaitWeightGradient() {
         Future<?> pending = pendingWeightGradient;
@@ -575,7 +583,6 @@ public class SparseSoftmaxOutputLayer extends BaseOutputLayer<SparseSoftmaxOutpu
                 }
             }
         } finally {
-            OpenBlasThreads.restore(threadsBeforeOverlap);
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }

@@ -108,6 +108,25 @@ class RecurrentParallelTest {
     }
 
     @Test
+    void openBlasThreadLimitIsCountedAcrossHolders() {
+        int before = openblas_nolapack.blas_get_num_threads();
+        openblas_nolapack.blas_set_num_threads(2);
+        try {
+            assertEquals(2, OpenBlasThreads.limitToOne());
+            assertEquals(2, OpenBlasThreads.limitToOne(), "a second hold reports the count before the first");
+            assertEquals(1, OpenBlasThreads.get());
+            OpenBlasThreads.release();
+            assertEquals(1, OpenBlasThreads.get(), "one hold left: still one thread");
+            OpenBlasThreads.release();
+            assertEquals(2, OpenBlasThreads.get());
+            assertEquals(2, openblas_nolapack.blas_get_num_threads());
+            assertThrows(IllegalStateException.class, OpenBlasThreads::release);
+        } finally {
+            openblas_nolapack.blas_set_num_threads(before);
+        }
+    }
+
+    @Test
     void openBlasThreadsAreSetByOneNativeCall() {
         // JavaCPP's own setter looks up four symbols per call (8% of an IMDB run); the direct one must be found.
         assertTrue(OpenBlasThreads.direct());
