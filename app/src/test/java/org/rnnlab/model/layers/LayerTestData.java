@@ -6,6 +6,7 @@ import java.io.File;
 import java.io.IOException;
 import java.util.Random;
 
+import org.bytedeco.openblas.global.openblas_nolapack;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
@@ -21,6 +22,17 @@ import org.nd4j.linalg.factory.Nd4j;
 final class LayerTestData {
 
     private LayerTestData() {
+    }
+
+    /** Runs {@code body} with OpenBLAS on {@code threads} threads, then sets back the count it had. */
+    static void withBlasThreads(int threads, Runnable body) {
+        int before = openblas_nolapack.blas_get_num_threads();
+        openblas_nolapack.blas_set_num_threads(threads);
+        try {
+            body.run();
+        } finally {
+            openblas_nolapack.blas_set_num_threads(before);
+        }
     }
 
     /** Uniform random values in [-scale, scale], reproducible from the seed. */

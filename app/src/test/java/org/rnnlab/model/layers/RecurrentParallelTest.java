@@ -84,10 +84,8 @@ class RecurrentParallelTest {
 
     @Test
     void failureInAnyPartIsThrownAndBlasThreadsAreRestored() {
-        int before = openblas_nolapack.blas_get_num_threads();
         // Two threads outside, so that "one thread inside, two after" tells the switch and the restore apart.
-        openblas_nolapack.blas_set_num_threads(2);
-        try {
+        LayerTestData.withBlasThreads(2, () -> {
             IllegalArgumentException boom = new IllegalArgumentException("boom");
             for (int failing = 0; failing < 3; failing++) {
                 int f = failing;
@@ -102,16 +100,12 @@ class RecurrentParallelTest {
                 assertEquals(2, OpenBlasThreads.get());
                 assertEquals(2, openblas_nolapack.blas_get_num_threads());
             }
-        } finally {
-            openblas_nolapack.blas_set_num_threads(before);
-        }
+        });
     }
 
     @Test
     void openBlasThreadLimitIsCountedAcrossHolders() {
-        int before = openblas_nolapack.blas_get_num_threads();
-        openblas_nolapack.blas_set_num_threads(2);
-        try {
+        LayerTestData.withBlasThreads(2, () -> {
             assertEquals(2, OpenBlasThreads.limitToOne());
             assertEquals(2, OpenBlasThreads.limitToOne(), "a second hold reports the count before the first");
             assertEquals(1, OpenBlasThreads.get());
@@ -121,9 +115,7 @@ class RecurrentParallelTest {
             assertEquals(2, OpenBlasThreads.get());
             assertEquals(2, openblas_nolapack.blas_get_num_threads());
             assertThrows(IllegalStateException.class, OpenBlasThreads::release);
-        } finally {
-            openblas_nolapack.blas_set_num_threads(before);
-        }
+        });
     }
 
     @Test

@@ -12,7 +12,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
-import org.bytedeco.openblas.global.openblas_nolapack;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.RNNFormat;
 import org.deeplearning4j.nn.conf.layers.EmbeddingSequenceLayer;
@@ -103,15 +102,8 @@ class SparseSoftmaxOutputEquivalenceTest extends EquivalenceTestSupport {
         List<Map<String, INDArray>> grads = new ArrayList<>();
         MultiLayerNetwork[] nets = {stock, sparse};
         for (int i = 0; i < 2; i++) {
-            nets[i].setInput(x);
-            nets[i].setLabels(y);
-            nets[i].setLayerMaskArrays(null, m);
-            nets[i].computeGradientAndScore();
-            scores[i] = nets[i].score();
-            Map<String, INDArray> g = new LinkedHashMap<>();
-            nets[i].gradient().gradientForVariable().forEach((k, v) -> g.put(k, v.dup()));
-            grads.add(g);
-            nets[i].clearLayerMaskArrays();
+            grads.add(new LinkedHashMap<>());
+            scores[i] = scoreAndGradients(nets[i], x, y, m, grads.get(i));
         }
         LOG.info("{}: score {} vs {}", what, scores[0], scores[1]);
         assertEquals(scores[0], scores[1], tol * Math.abs(scores[0]), what + ": score");
@@ -140,9 +132,7 @@ class SparseSoftmaxOutputEquivalenceTest extends EquivalenceTestSupport {
      */
     @Test
     void weightGradientInBackgroundMatchesSequential() {
-        int before = openblas_nolapack.blas_get_num_threads();
-        openblas_nolapack.blas_set_num_threads(2);
-        try {
+        LayerTestData.withBlasThreads(2, () -> {
             INDArray m = GradientCheckSupport.mask(new int[][] {{1, 1, 1, 1, 1}, {1, 1, 0, 0, 0}, {1, 0, 1, 1, 1}});
             for (Below below : Below.values()) {
                 for (boolean rowMajor : new boolean[] {true, false}) {
@@ -151,16 +141,12 @@ class SparseSoftmaxOutputEquivalenceTest extends EquivalenceTestSupport {
                     }
                 }
             }
-        } finally {
-            openblas_nolapack.blas_set_num_threads(before);
-        }
+        });
     }
 
     @Test
     void noBackgroundProductWithOneBlasThread() {
-        int before = openblas_nolapack.blas_get_num_threads();
-        openblas_nolapack.blas_set_num_threads(1);
-        try {
+        LayerTestData.withBlasThreads(1, () -> {
             MultiLayerNetwork net = net(Below.FUSED_LSTM, true, DataType.FLOAT);
             net.initGradientsView();
             SparseSoftmaxOutputLayer out = (SparseSoftmaxOutputLayer) net.getOutputLayer();
@@ -170,9 +156,7 @@ class SparseSoftmaxOutputEquivalenceTest extends EquivalenceTestSupport {
             out.setLabels(labels(11, DataType.FLOAT, RNNFormat.NCW));
             out.backpropGradient(null, ws);
             assertFalse(out.weightGradientPending(), "one BLAS thread: one core, no background product");
-        } finally {
-            openblas_nolapack.blas_set_num_threads(before);
-        }
+        });
     }
 
     private void overlapMatchesSequential(Below below, boolean rowMajor, INDArray m) {
@@ -207,15 +191,8 @@ class SparseSoftmaxOutputEquivalenceTest extends EquivalenceTestSupport {
         double[] scores = new double[2];
         List<Map<String, INDArray>> grads = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
-            nets[i].setInput(x);
-            nets[i].setLabels(labels(12, dt, fmt));
-            nets[i].setLayerMaskArrays(null, m);
-            nets[i].computeGradientAndScore();
-            scores[i] = nets[i].score();
-            Map<String, INDArray> g = new LinkedHashMap<>();
-            nets[i].gradient().gradientForVariable().forEach((k, v) -> g.put(k, v.dup()));
-            grads.add(g);
-            nets[i].clearLayerMaskArrays();
+            grads.add(new LinkedHashMap<>());
+            scores[i] = scoreAndGradients(nets[i], x, labels(12, dt, fmt), m, grads.get(i));
             for (int s = 0; s < 3; s++) {
                 nets[i].fit(new DataSet(x, labels(20 + s, dt, fmt), null, m));
             }
@@ -276,6 +253,18 @@ class SparseSoftmaxOutputEquivalenceTest extends EquivalenceTestSupport {
     }
 
     // ---------------------------------------------------------------------------------------------------------
+
+    /** One computeGradientAndScore on (x, y) with label mask m: returns the score, copies the gradients into g. */
+    private static double scoreAndGradients(MultiLayerNetwork net, INDArray x, INDArray y, INDArray m,
+                                            Map<String, INDArray> g) {
+        net.setInput(x);
+        net.setLabels(y);
+        net.setLayerMaskArrays(null, m);
+        net.computeGradientAndScore();
+        net.gradient().gradientForVariable().forEach((k, v) -> g.put(k, v.dup()));
+        net.clearLayerMaskArrays();
+        return net.score();
+    }
 
     private static MultiLayerNetwork net(Below below, boolean sparse, DataType dt) {
         return net(below, sparse, dt, true);

@@ -1,6 +1,5 @@
 package org.rnnlab.model.layers;
 
-import org.bytedeco.openblas.global.openblas_nolapack;
 import org.deeplearning4j.gradientcheck.GradientCheckUtil;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.RNNFormat;
@@ -73,14 +72,10 @@ class SparseSoftmaxOutputGradientCheckTest extends GradientCheckSupport {
         ((SparseSoftmaxOutputLayer) net.getOutputLayer()).setOverlapWeightGradient(true);
         INDArray m = mask(new int[][] {{1, 1, 1, 1, 1, 1}, {1, 1, 1, 1, 0, 0}});
         // The background product runs only with two or more BLAS threads (tests run with one).
-        int before = openblas_nolapack.blas_get_num_threads();
-        openblas_nolapack.blas_set_num_threads(2);
-        try {
+        LayerTestData.withBlasThreads(2, () -> {
             check("Embedding + FusedLstm + SparseSoftmaxOutput, label mask, dW in the background", net,
                     words(7, 2, 6), labels(8, 2, 6), m);
-        } finally {
-            openblas_nolapack.blas_set_num_threads(before);
-        }
+        });
     }
 
     @Test
