@@ -53,29 +53,29 @@ class SparseSoftmaxOutputGradientCheckTest extends GradientCheckSupport {
 
     @Test
     void behindFusedLstmWithMask() {
-        MultiLayerNetwork net = init(base().list()
-                .layer(embedding(6, RNNFormat.NCW))
-                .layer(new FusedLstm.Builder().nIn(4).nOut(5).activation(Activation.TANH).build())
-                .layer(new SparseSoftmaxOutput.Builder().nIn(5).nOut(VOCAB).build())
-                .build());
-        INDArray m = mask(new int[][] {{1, 1, 1, 1, 1, 1}, {1, 1, 1, 1, 0, 0}});
-        check("Embedding + FusedLstm + SparseSoftmaxOutput, label mask", net, words(7, 2, 6), labels(8, 2, 6), m);
+        check("Embedding + FusedLstm + SparseSoftmaxOutput, label mask", embeddingFusedLstm(), words(7, 2, 6),
+                labels(8, 2, 6), lstmMask());
     }
 
     @Test
     void behindFusedLstmWithMaskWeightGradientInBackground() {
-        MultiLayerNetwork net = init(base().list()
+        MultiLayerNetwork net = embeddingFusedLstm();
+        ((SparseSoftmaxOutputLayer) net.getOutputLayer()).setOverlapWeightGradient(true);
+        // The background product runs only with two or more BLAS threads (tests run with one).
+        LayerTestData.withBlasThreads(2, () -> check("Embedding + FusedLstm + SparseSoftmaxOutput, label mask, dW in"
+                + " the background", net, words(7, 2, 6), labels(8, 2, 6), lstmMask()));
+    }
+
+    private static INDArray lstmMask() {
+        return mask(new int[][] {{1, 1, 1, 1, 1, 1}, {1, 1, 1, 1, 0, 0}});
+    }
+
+    private static MultiLayerNetwork embeddingFusedLstm() {
+        return init(base().list()
                 .layer(embedding(6, RNNFormat.NCW))
                 .layer(new FusedLstm.Builder().nIn(4).nOut(5).activation(Activation.TANH).build())
                 .layer(new SparseSoftmaxOutput.Builder().nIn(5).nOut(VOCAB).build())
                 .build());
-        ((SparseSoftmaxOutputLayer) net.getOutputLayer()).setOverlapWeightGradient(true);
-        INDArray m = mask(new int[][] {{1, 1, 1, 1, 1, 1}, {1, 1, 1, 1, 0, 0}});
-        // The background product runs only with two or more BLAS threads (tests run with one).
-        LayerTestData.withBlasThreads(2, () -> {
-            check("Embedding + FusedLstm + SparseSoftmaxOutput, label mask, dW in the background", net,
-                    words(7, 2, 6), labels(8, 2, 6), m);
-        });
     }
 
     @Test
