@@ -499,10 +499,6 @@ public class SparseSoftmaxOutputLayer extends BaseOutputLayer<SparseSoftmaxOutpu
         }
     }
 
-    public boolean isOverlapWeightGradient() {
-        return overlapWeightGradient;
-    }
-
     /** True while a background weight gradient runs or waits to be joined: for tests. */
     boolean weightGradientPending() {
         return pendingWeightGradient != null;
