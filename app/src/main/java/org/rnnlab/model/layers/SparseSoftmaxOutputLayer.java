@@ -49,9 +49,9 @@ import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
  * <h2>Weight gradient beside the layers below</h2>
  * With {@link #setOverlapWeightGradient} on, {@code backpropGradient} returns as soon as {@code dX} is ready and
  * computes {@code dW} and {@code db} on a background thread, in blocks of output classes, while the layers below run
- * their backward passes. Meanwhile OpenBLAS is on one thread (one core each; only if it had two or more) until the
- * background thread has no block left to start. {@code computeScore} does the blocks not started yet, then waits
- * for the one in progress. Why: the per-time-step products of
+ * their backward passes. Meanwhile OpenBLAS is on one thread (one core each; only if it had two or more).
+ * {@code computeScore} does the blocks not started yet, waits for the one in progress and gives OpenBLAS its threads
+ * back. Why: the per-time-step products of
  * PTB's recurrent layers gain almost nothing from OpenBLAS's second thread, so one core idled through their backward
  * passes while {@code dW}, a [nIn, nOut] product over every token, waited for them. Only for callers that call
  * {@code computeScore} before they read the gradient, as {@code MultiLayerNetwork.computeGradientAndScore} does
@@ -525,15 +525,10 @@ public class SparseSoftmaxOutputLayer extends BaseOutputLayer<SparseSoftmaxOutpu
         OpenBlasThreads.limitToOne();
         try {
             pendingTask = task;
-            pendingWeightGradient = WEIGHT_GRADIENT.submit(() -> {
-                try {
-                    task.run();
-                } finally {
-                    // As soon as no block is left to start: the layers below get OpenBLAS's threads back for what
-                    // remains of their backward passes (PTB medium's are longer than this product).
-                    OpenBlasThreads.release();
-                }
-            });
+            // OpenBLAS gets its threads back in awaitWeightGradient, at a fixed point of the step: giving them back
+            // when the background thread ran out of blocks (at a time that varies) made training results vary from
+            // run to run with the same seed, as the layers below then ran some products on one thread, some on two.
+            pendingWeightGradient = WEIGHT_GRADIENT.submit(task::run);
         } catch (RuntimeException e) {
             pendingTask = null;
             OpenBlasThreads.release();
@@ -543,8 +538,8 @@ public class SparseSoftmaxOutputLayer extends BaseOutputLayer<SparseSoftmaxOutpu
 
     /**
      * Finishes a background weight gradient, if one runs: the blocks not yet started are done on this thread (so
-     * neither core idles when the layers below finished first), then the background block is waited for; the
-     * background thread has given OpenBLAS its threads back by then.
+     * neither core idles when the layers below finished first), then the background block is waited for, and
+     * OpenBLAS gets its threads back.
      */
     private void awaitWeightGradient() {
         Future<?> pending = pendingWeightGradient;
@@ -579,6 +574,7 @@ public class SparseSoftmaxOutputLayer extends BaseOutputLayer<SparseSoftmaxOutpu
                 }
             }
         } finally {
+            OpenBlasThreads.release();
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
