@@ -4,6 +4,7 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.deeplearning4j.optimize.Solver;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.rnnlab.model.layers.RecurrentLoops;
 import org.rnnlab.model.layers.SparseSoftmaxOutputLayer;
 
 /**
@@ -20,23 +21,31 @@ import org.rnnlab.model.layers.SparseSoftmaxOutputLayer;
  *
  * <p>A {@link SparseSoftmaxOutputLayer} on top computes its weight gradient in the background while the layers below
  * run backward ({@link SparseSoftmaxOutputLayer#setOverlapWeightGradient}): the solver's
- * {@code computeGradientAndScore} asks for the score, which waits for it, before anything reads the gradient.
+ * {@code computeGradientAndScore} asks for the score, which waits for it, before anything reads the gradient. Not when
+ * a recurrent layer below splits its loops over the threads itself ({@link RecurrentLoops}): those loops already keep
+ * every core busy, and a third thread only slowed them (PTB medium, 650 units split in two: 817 to 766 words/s).
  */
 public final class TbpttStep {
 
     private final MultiLayerNetwork net;
+    private final SparseSoftmaxOutputLayer sparseOutput;
     private final Solver solver;
+    /** The batch size the output layer's overlap was last decided for; -1 before the first step. */
+    private long overlapDecidedFor = -1;
 
     public TbpttStep(MultiLayerNetwork net) {
         this.net = net;
-        if (net.getOutputLayer() instanceof SparseSoftmaxOutputLayer out) {
-            out.setOverlapWeightGradient(true);
-        }
+        this.sparseOutput = net.getOutputLayer() instanceof SparseSoftmaxOutputLayer out ? out : null;
         this.solver = new Solver.Builder().configure(net.conf()).listeners(net.getListeners()).model(net).build();
     }
 
     /** Trains on one window; returns DL4J's score (summed loss over the window divided by the batch size). */
     public double fit(INDArray features, INDArray labels) {
+        long mb = features.size(0);
+        if (sparseOutput != null && mb != overlapDecidedFor) {
+            sparseOutput.setOverlapWeightGradient(!RecurrentLoops.anyUsesAllThreads(net.getLayers(), (int) mb));
+            overlapDecidedFor = mb;
+        }
         net.setInput(features);
         net.setLabels(labels);
         solver.optimize(LayerWorkspaceMgr.noWorkspaces());

@@ -44,6 +44,14 @@ abstract class AbstractRecurrentLayer<C extends org.deeplearning4j.nn.conf.layer
     }
 
     /**
+     * Whether this layer's per-step loops, for a batch of {@code miniBatch} examples, run on several threads at once
+     * ({@link RecurrentParallel}) and so keep every core busy by themselves.
+     */
+    boolean loopsUseAllThreads(int miniBatch) {
+        return false;
+    }
+
+    /**
      * Backprop over the current input; {@code truncated} for {@code tbpttBackpropGradient}, where only the last
      * {@code backLength} steps receive gradient (all when not positive).
      */

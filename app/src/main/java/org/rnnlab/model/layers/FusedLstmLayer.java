@@ -237,6 +237,13 @@ public class FusedLstmLayer extends AbstractRecurrentLayer<FusedLstm> {
         return fp;
     }
 
+    @Override
+    boolean loopsUseAllThreads(int miniBatch) {
+        FusedLstm conf = layerConf();
+        return FusedLstmSteps.applies(conf.getGateActivationFn(), conf.getActivationFn(), dataType)
+                && RecurrentParallel.parts(miniBatch, (int) conf.getNOut()) > 1;
+    }
+
     /** The per-step loop in ND4J ops, for what {@link FusedLstmSteps} does not cover. */
     private void forwardStepsNd4j(ForwardPass fp, INDArray rw, IActivation gateFn, IActivation actFn,
                                   boolean training, ArrayType tmpType, LayerWorkspaceMgr mgr) {

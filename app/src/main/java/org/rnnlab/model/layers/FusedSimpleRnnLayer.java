@@ -379,6 +379,12 @@ public class FusedSimpleRnnLayer extends AbstractRecurrentLayer<FusedSimpleRnn> 
     }
 
     @Override
+    boolean loopsUseAllThreads(int miniBatch) {
+        return FusedSimpleRnnSteps.forwardApplies(layerConf().getActivationFn(), dataType)
+                && RecurrentParallel.exampleParts(miniBatch) > 1;
+    }
+
+    @Override
     void dropForwardCache() {
         cached = null;
     }

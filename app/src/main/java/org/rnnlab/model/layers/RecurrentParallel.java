@@ -125,9 +125,31 @@ final class RecurrentParallel {
      * {@link #MIN_EXAMPLES_PER_PART} examples; unsplit, it runs on the calling thread with OpenBLAS as configured.
      */
     static void run(int mb, Range body) {
-        int parts = forcedParts > 0 ? Math.min(forcedParts, mb)
-                : Math.min(OpenBlasThreads.get(), mb / MIN_EXAMPLES_PER_PART);
-        run(mb, parts, body);
+        run(mb, exampleParts(mb), body);
+    }
+
+    /** The number of parts {@link #run(int, Range)} splits a batch of {@code mb} examples in (1: not split). */
+    static int exampleParts(int mb) {
+        return Math.max(1, forcedParts > 0 ? Math.min(forcedParts, mb)
+                : Math.min(OpenBlasThreads.get(), mb / MIN_EXAMPLES_PER_PART));
+    }
+
+    /**
+     * The number of parts {@link #run(int, int, Block)} splits a loop over {@code mb} examples and {@code n} units
+     * in (1: not split).
+     */
+    static int parts(int mb, int n) {
+        int byExamples = exampleParts(mb);
+        return byUnits(byExamples, n) ? unitParts(n) : byExamples;
+    }
+
+    private static boolean byUnits(int byExamples, int n) {
+        return byExamples <= 1 && (forcedUnitParts > 0 || OpenBlasThreads.get() > 1 && n / MIN_UNITS_PER_PART > 1);
+    }
+
+    private static int unitParts(int n) {
+        return forcedUnitParts > 0 ? Math.min(forcedUnitParts, n)
+                : Math.min(OpenBlasThreads.get(), n / MIN_UNITS_PER_PART);
     }
 
     /**
@@ -136,13 +158,12 @@ final class RecurrentParallel {
      * {@link #MIN_UNITS_PER_PART} that meet at a barrier each step, otherwise on the calling thread.
      */
     static void run(int mb, int n, Block body) {
-        int threads = OpenBlasThreads.get();
-        int byExamples = forcedParts > 0 ? Math.min(forcedParts, mb) : Math.min(threads, mb / MIN_EXAMPLES_PER_PART);
-        if (byExamples > 1 || forcedUnitParts <= 0 && (threads <= 1 || n / MIN_UNITS_PER_PART <= 1)) {
+        int byExamples = exampleParts(mb);
+        if (!byUnits(byExamples, n)) {
             run(mb, byExamples, (from, to) -> body.run(from, to, 0, n, null));
             return;
         }
-        int parts = forcedUnitParts > 0 ? Math.min(forcedUnitParts, n) : Math.min(threads, n / MIN_UNITS_PER_PART);
+        int parts = unitParts(n);
         Barrier barrier = new Barrier(parts);
         runParts(parts, p -> {
             try {

@@ -486,6 +486,11 @@ public class SparseSoftmaxOutputLayer extends BaseOutputLayer<SparseSoftmaxOutpu
         invalidateLossCache();
     }
 
+    /** Whether {@link #setOverlapWeightGradient} turned the background weight gradient on. */
+    boolean overlapsWeightGradient() {
+        return overlapWeightGradient;
+    }
+
     /**
      * Turns on or off the background weight gradient (see the class description): only for callers that call
      * {@code computeScore} after {@code backpropGradient} and before they read the gradient, with the input still
