@@ -30,8 +30,23 @@ public final class GlobalNormClipping extends BaseTrainingListener {
         // minibatch (its updater divides by the batch size later), so the bound is scaled alike to
         // clip the gradient of the mean loss, as TensorFlow does.
         MultiLayerNetwork net = (MultiLayerNetwork) model;
-        double batch = Math.max(net.batchSize(), 1);
-        lastNorm = clip(net.getFlattenedGradients(), maxNorm * batch) / batch;
+        INDArray gradient = net.getFlattenedGradients();
+        double factor = factor(gradient, net.batchSize());
+        if (factor < 1) {
+            gradient.muli(factor);
+        }
+    }
+
+    /**
+     * The factor, at most 1, that clips the mean-loss gradient whose batch-summed form is {@code summedGradient}
+     * (DL4J's gradient before its updater divides by the batch size); records its norm as {@link #lastNorm}. For
+     * callers that fold the factor into their update instead of scaling the gradient.
+     */
+    public double factor(INDArray summedGradient, int batchSize) {
+        double batch = Math.max(batchSize, 1);
+        double norm = summedGradient.norm2Number().doubleValue();
+        lastNorm = norm / batch;
+        return norm > maxNorm * batch ? maxNorm * batch / norm : 1.0;
     }
 
     /** Scales {@code gradient} in place to norm at most {@code maxNorm}; returns the norm before clipping. */

@@ -3,7 +3,11 @@ package org.rnnlab.train;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.deeplearning4j.optimize.Solver;
+import org.deeplearning4j.optimize.api.TrainingListener;
+import org.deeplearning4j.optimize.solvers.BaseOptimizer;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.rnnlab.model.layers.RecurrentLoops;
 import org.rnnlab.model.layers.SparseSoftmaxOutputLayer;
 
@@ -24,19 +28,37 @@ import org.rnnlab.model.layers.SparseSoftmaxOutputLayer;
  * {@code computeGradientAndScore} asks for the score, which waits for it, before anything reads the gradient. Not when
  * a recurrent layer below splits its loops over the threads itself ({@link RecurrentLoops}): those loops already keep
  * every core busy, and a third thread only slowed them (PTB medium, 650 units split in two: 817 to 766 words/s).
+ *
+ * <p>With plain SGD the parameter update is one pass ({@link SgdUpdate}) instead of DL4J's solver's four, with a
+ * {@link GlobalNormClipping} listener's factor folded in rather than applied to the gradient; the other listeners are
+ * called as the solver calls them (those after the clipping then see the gradient before it is clipped).
  */
 public final class TbpttStep {
 
     private final MultiLayerNetwork net;
     private final SparseSoftmaxOutputLayer sparseOutput;
     private final Solver solver;
+    /** The one-pass SGD update, or null where DL4J's solver updates. */
+    private final SgdUpdate sgdUpdate;
     /** The batch size the output layer's overlap was last decided for; -1 before the first step. */
     private long overlapDecidedFor = -1;
 
+    /** A step for {@code net}, initialised, with its listeners set. */
     public TbpttStep(MultiLayerNetwork net) {
+        this(net, true);
+    }
+
+    /** {@code oneUpdatePass} false keeps DL4J's solver for the update even where {@link SgdUpdate} applies. */
+    TbpttStep(MultiLayerNetwork net, boolean oneUpdatePass) {
         this.net = net;
         this.sparseOutput = net.getOutputLayer() instanceof SparseSoftmaxOutputLayer out ? out : null;
         this.solver = new Solver.Builder().configure(net.conf()).listeners(net.getListeners()).model(net).build();
+        this.sgdUpdate = oneUpdatePass ? SgdUpdate.forNetwork(net) : null;
+    }
+
+    /** Whether the update is {@link SgdUpdate}'s one pass rather than DL4J's solver. */
+    boolean updatesInOnePass() {
+        return sgdUpdate != null;
     }
 
     /** Trains on one window; returns DL4J's score (summed loss over the window divided by the batch size). */
@@ -48,8 +70,37 @@ public final class TbpttStep {
         }
         net.setInput(features);
         net.setLabels(labels);
-        solver.optimize(LayerWorkspaceMgr.noWorkspaces());
+        if (sgdUpdate == null) {
+            solver.optimize(LayerWorkspaceMgr.noWorkspaces());
+        } else {
+            optimizeInOnePass();
+        }
         net.updateRnnStateWithTBPTTState();
         return net.score();
+    }
+
+    /** What DL4J's {@code StochasticGradientDescent.optimize} does, with {@link SgdUpdate} as updater and step. */
+    private void optimizeInOnePass() {
+        net.computeGradientAndScore(LayerWorkspaceMgr.noWorkspaces());
+        int batch = net.batchSize();
+        double clip = 1.0;
+        try (MemoryWorkspace ws = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
+            for (TrainingListener l : net.getListeners()) {
+                if (l instanceof GlobalNormClipping c) {
+                    clip = c.factor(net.getFlattenedGradients(), batch);
+                } else {
+                    l.onGradientCalculation(net);
+                }
+            }
+        }
+        int iteration = BaseOptimizer.getIterationCount(net);
+        int epoch = BaseOptimizer.getEpochCount(net);
+        sgdUpdate.apply(iteration, epoch, clip, batch);
+        try (MemoryWorkspace ws = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
+            for (TrainingListener l : net.getListeners()) {
+                l.iterationDone(net, iteration, epoch);
+            }
+        }
+        BaseOptimizer.incrementIterationCount(net, 1);
     }
 }

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Sgd;
 import org.rnnlab.train.TbpttStep;
 
@@ -23,6 +24,10 @@ class RecurrentLoopsTest {
 
     private static final int VOCAB = 12;
     private static final int T = 5;
+
+    static {
+        Nd4j.create(1); // loads the backend first: loading it sets OpenBLAS's thread count from OMP_NUM_THREADS
+    }
 
     @Test
     void loopsUseAllThreadsWhenSplitByUnitsOrByExamples() {
