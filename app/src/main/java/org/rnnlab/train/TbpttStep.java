@@ -31,7 +31,9 @@ import org.rnnlab.model.layers.SparseSoftmaxOutputLayer;
  *
  * <p>With plain SGD the parameter update is one pass ({@link SgdUpdate}) instead of DL4J's solver's four, with a
  * {@link GlobalNormClipping} listener's factor folded in rather than applied to the gradient; the other listeners are
- * called as the solver calls them (those after the clipping then see the gradient before it is clipped).
+ * called as the solver calls them. Two differences a listener could see: one called after the clipping sees the
+ * gradient before it is clipped, and after the step the gradient arrays hold the batch-summed gradient rather than
+ * DL4J's update (η · c / B) · g. Nothing in rnnlab reads either.
  */
 public final class TbpttStep {
 
