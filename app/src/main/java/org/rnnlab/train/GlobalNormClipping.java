@@ -49,15 +49,6 @@ public final class GlobalNormClipping extends BaseTrainingListener {
         return norm > maxNorm * batch ? maxNorm * batch / norm : 1.0;
     }
 
-    /** Scales {@code gradient} in place to norm at most {@code maxNorm}; returns the norm before clipping. */
-    public static double clip(INDArray gradient, double maxNorm) {
-        double norm = gradient.norm2Number().doubleValue();
-        if (norm > maxNorm) {
-            gradient.muli(maxNorm / norm);
-        }
-        return norm;
-    }
-
     /** Global norm of the last step's mean-loss gradient, before clipping. */
     public double lastNorm() {
         return lastNorm;
