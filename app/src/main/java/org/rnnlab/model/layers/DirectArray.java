@@ -242,6 +242,11 @@ abstract sealed class DirectArray permits DirectArray.F32, DirectArray.F64 {
             buf.put(i, (float) v);
         }
 
+        /** Sets elements [0, len) to +0 with one native memset. */
+        void zero(int len) {
+            Pointer.memset(ptr, 0, 4L * len);
+        }
+
         @Override
         double roundToType(double v) {
             return (float) v;

@@ -107,6 +107,25 @@ class SequenceEmbeddingTest {
     }
 
     @Test
+    void eachStepsGradientHoldsOnlyItsOwnWords() {
+        // The layer keeps scratch sums between steps and writes only the rows of the words that occurred: a second
+        // batch with other words must not see the first batch's rows.
+        MultiLayerNetwork stock = net(false, RNNFormat.NWC, false, DataType.FLOAT);
+        MultiLayerNetwork ours = net(true, RNNFormat.NWC, false, DataType.FLOAT);
+        stock.setParams(ours.params().dup());
+        INDArray first = words(DataType.FLOAT);
+        INDArray second = Nd4j.create(new double[][] {{0, 1, 0, 1, 0, 1}, {1, 1, 1, 1, 1, 1}, {0, 0, 0, 0, 0, 0},
+            {1, 0, 1, 0, 1, 0}}).castTo(DataType.FLOAT);
+        INDArray y = Nd4j.rand(DataType.FLOAT, MB, STEPS, 3);
+        gradients(ours, first, y, null);
+        Map<String, INDArray> actual = gradients(ours, second, y, null);
+        Map<String, INDArray> expected = gradients(stock, second, y, null);
+        assertTrue(expected.get("0_W").equalsWithEps(actual.get("0_W"), 1e-6), "expected " + expected.get("0_W")
+                + "\nactual " + actual.get("0_W"));
+        assertEquals(0.0, actual.get("0_W").getRow(2).amaxNumber().doubleValue(), "word 2 is not in the batch");
+    }
+
+    @Test
     void fallbackPathGivesTheSameGradients() {
         INDArray x = words(DataType.FLOAT);
         INDArray y = Nd4j.rand(DataType.FLOAT, MB, 3, STEPS);
