@@ -175,4 +175,27 @@ final class VectorFloatKernels {
             }
         }
     }
+
+    /** dst[d, d+len) = src[s, s+len) ⊙ factors[f, f+len) (src and dst may be the same memory). */
+    static void multiply(ByteBuffer src, int s, float[] factors, int f, ByteBuffer dst, int d, int len) {
+        int i = 0;
+        for (int up = S.loopBound(len); i < up; i += S.length()) {
+            FloatVector.fromByteBuffer(S, src, (s + i) * 4, ORDER).mul(FloatVector.fromArray(S, factors, f + i))
+                    .intoByteBuffer(dst, (d + i) * 4, ORDER);
+        }
+        for (; i < len; i++) {
+            dst.putFloat((d + i) * 4, src.getFloat((s + i) * 4) * factors[f + i]);
+        }
+    }
+
+    /** dst[d, d+len) = src[s, s+len) · factor (src and dst may be the same memory). */
+    static void scale(ByteBuffer src, int s, float factor, ByteBuffer dst, int d, int len) {
+        int i = 0;
+        for (int up = S.loopBound(len); i < up; i += S.length()) {
+            FloatVector.fromByteBuffer(S, src, (s + i) * 4, ORDER).mul(factor).intoByteBuffer(dst, (d + i) * 4, ORDER);
+        }
+        for (; i < len; i++) {
+            dst.putFloat((d + i) * 4, src.getFloat((s + i) * 4) * factor);
+        }
+    }
 }

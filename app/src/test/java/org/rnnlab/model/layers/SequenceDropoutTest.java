@@ -21,13 +21,15 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * {@link SequenceDropout} gives exactly DL4J's {@link SpatialDropout} (same random mask under the same seed, same
- * output and input gradient) on contiguous and permuted activations, also through its ND4J fallback.
+ * output and input gradient) on contiguous and permuted activations (channels innermost, time innermost, time-major,
+ * with gaps), through each of its paths.
  */
 class SequenceDropoutTest {
 
     @AfterEach
     void restore() {
         DirectArray.enabled = true;
+        DirectArray.vectorEnabled = true;
     }
 
     private static INDArray[] run(IDropout d, INDArray in, INDArray gradOut, boolean inPlace) {
@@ -54,10 +56,12 @@ class SequenceDropoutTest {
         };
     }
 
+    /** Paths: Vector API on native memory, Java arrays, ND4J's broadcast. */
     @ParameterizedTest
-    @ValueSource(booleans = {true, false})
-    void sameAsSpatialDropout(boolean direct) {
-        DirectArray.enabled = direct;
+    @ValueSource(strings = {"vector", "java arrays", "nd4j"})
+    void sameAsSpatialDropout(String path) {
+        DirectArray.enabled = !path.equals("nd4j");
+        DirectArray.vectorEnabled = path.equals("vector");
         for (DataType dt : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
             for (int kind = 0; kind < 4; kind++) {
                 for (boolean inPlace : new boolean[] {false, true}) {
