@@ -232,6 +232,16 @@ abstract sealed class DirectArray permits DirectArray.F32, DirectArray.F64 {
             buf.put(off, src, 0, len);
         }
 
+        /** Copies {@code len} elements from element {@code off} into {@code dst[dOff : dOff+len]}. */
+        void read(int off, float[] dst, int dOff, int len) {
+            buf.get(off, dst, dOff, len);
+        }
+
+        /** Copies {@code src[sOff : sOff+len]} to the elements from {@code off}. */
+        void write(int off, float[] src, int sOff, int len) {
+            buf.put(off, src, sOff, len);
+        }
+
         @Override
         double get(int i) {
             return buf.get(i);

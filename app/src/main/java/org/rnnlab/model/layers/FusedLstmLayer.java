@@ -239,6 +239,9 @@ public class FusedLstmLayer extends AbstractRecurrentLayer<FusedLstm> {
 
     @Override
     boolean loopsUseAllThreads(int miniBatch) {
+        // With RecurrentParallel's default threshold, also for the float path (LstmArrayPass), which splits smaller
+        // layers (PTB small's 200 units) while OpenBLAS has its threads: there the output layer keeps overlapping
+        // its weight gradient with this layer's backward loop, which then runs on one thread.
         FusedLstm conf = layerConf();
         return FusedLstmSteps.applies(conf.getGateActivationFn(), conf.getActivationFn(), dataType)
                 && RecurrentParallel.parts(miniBatch, (int) conf.getNOut()) > 1;

@@ -1,6 +1,5 @@
 package org.rnnlab.model.layers;
 
-import java.nio.ByteBuffer;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationSigmoid;
 import org.nd4j.linalg.activations.impl.ActivationTanH;
@@ -51,6 +50,11 @@ final class FusedLstmSteps {
         DirectArray c = DirectArray.of(cArr);
         DirectArray tc = DirectArray.of(tcArr);
         DirectArray mask = maskArr == null ? null : DirectArray.of(maskArr);
+        if (xw instanceof DirectArray.F32 && DirectArray.vectorUsable()) {
+            new LstmArrayPass(nT, mb, n, mask, partial).forward((DirectArray.F32) xw, rw, (DirectArray.F32) ga,
+                    (DirectArray.F32) h, (DirectArray.F32) c, (DirectArray.F32) tc, hasInitialState);
+            return;
+        }
         RecurrentParallel.run(mb, n, (from, to, u0, u1, barrier) -> forward(xw, rw, ga, h, c, tc, mask, partial,
                 hasInitialState, nT, mb, n, from, to, u0, u1, barrier));
     }
@@ -64,7 +68,6 @@ final class FusedLstmSteps {
                                 DirectArray tc, DirectArray mask, boolean[] partial, boolean hasInitialState, int nT,
                                 int mb, int n, int from, int to, int u0, int u1, RecurrentParallel.Barrier barrier) {
         final boolean single = xw instanceof DirectArray.F32;
-        final boolean vector = single && DirectArray.vectorUsable();
         final int slab = mb * n;
         final int n4 = 4 * n;
         for (int t = 0; t < nT; t++) {
@@ -80,12 +83,7 @@ final class FusedLstmSteps {
                     }
                 }
             }
-            if (vector) {
-                vectorStep((DirectArray.F32) xw, (DirectArray.F32) ga, (DirectArray.F32) h, (DirectArray.F32) c,
-                        (DirectArray.F32) tc, mask, partial[t], t, mb, n, nT, from, to, u0, u1);
-            } else {
-                scalarStep(xw, ga, h, c, tc, mask, partial[t], single, t, mb, n, nT, from, to, u0, u1);
-            }
+            scalarStep(xw, ga, h, c, tc, mask, partial[t], single, t, mb, n, nT, from, to, u0, u1);
             if (barrier != null) {
                 barrier.await();
             }
@@ -133,42 +131,6 @@ final class FusedLstmSteps {
         }
     }
 
-    /** The element-wise part of forward step t for examples [from, to) and units [u0, u1), vectorised. */
-    private static void vectorStep(DirectArray.F32 xw, DirectArray.F32 ga, DirectArray.F32 h, DirectArray.F32 c,
-                                   DirectArray.F32 tc, DirectArray mask, boolean partial, int t, int mb, int n, int nT,
-                                   int from, int to, int u0, int u1) {
-        final int slab = mb * n;
-        final int n4 = 4 * n;
-        ByteBuffer z = xw.bytes();
-        ByteBuffer g = ga.bytes();
-        final int w = u1 - u0;
-        for (int i = from; i < to; i++) {
-            int zRow = (t * mb + i) * n4 + u0;
-            int s = t * slab + i * n + u0; // row i, unit u0 of step t in the [T, mb, n] and [4, T, mb, n] buffers
-            int prev = t * slab + i * n + u0;
-            int next = (t + 1) * slab + i * n + u0;
-            VectorFloatKernels.tanh(z, zRow, g, s, w);
-            VectorFloatKernels.sigmoid(z, zRow + n, g, nT * slab + s, w);
-            VectorFloatKernels.sigmoid(z, zRow + 2 * n, g, 2 * nT * slab + s, w);
-            VectorFloatKernels.sigmoid(z, zRow + 3 * n, g, 3 * nT * slab + s, w);
-            for (int j = 0; j < w; j++) {
-                c.set(next + j, ga.get(nT * slab + s + j) * c.get(prev + j)
-                        + ga.get(3 * nT * slab + s + j) * ga.get(s + j));
-            }
-            VectorFloatKernels.tanh(c.bytes(), next, tc.bytes(), s, w);
-            if (partial && mask.get(t * mb + i) == 0.0) {
-                for (int j = 0; j < w; j++) {
-                    c.set(next + j, c.get(prev + j));
-                    h.set(next + j, h.get(prev + j));
-                }
-            } else {
-                for (int j = 0; j < w; j++) {
-                    h.set(next + j, ga.get(2 * nT * slab + s + j) * tc.get(s + j));
-                }
-            }
-        }
-    }
-
     /**
      * The backward recurrence over steps T−1 down to {@code end}. {@code e} [T, mb, n] holds dL/dh_t from the
      * output on entry and receives the gradient flowing to earlier steps; {@code dz} [T−end, mb, 4n] receives dL/dz_t
@@ -184,6 +146,11 @@ final class FusedLstmSteps {
         DirectArray.Weights rw = DirectArray.Weights.of(rwArr);
         DirectArray dz = DirectArray.of(dzArr);
         DirectArray mask = maskArr == null ? null : DirectArray.of(maskArr);
+        if (dz instanceof DirectArray.F32 && DirectArray.vectorUsable()) {
+            new LstmArrayPass(nT, mb, n, mask, partial).backward((DirectArray.F32) ga, (DirectArray.F32) c,
+                    (DirectArray.F32) tc, (DirectArray.F32) e, rw, (DirectArray.F32) dz, end);
+            return;
+        }
         RecurrentParallel.run(mb, n, (from, to, u0, u1, barrier) -> backward(ga, c, tc, e, mask, partial, rw, dz, nT,
                 end, mb, n, from, to, u0, u1, barrier));
     }

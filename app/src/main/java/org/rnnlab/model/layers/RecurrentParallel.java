@@ -140,16 +140,15 @@ final class RecurrentParallel {
      */
     static int parts(int mb, int n) {
         int byExamples = exampleParts(mb);
-        return byUnits(byExamples, n) ? unitParts(n) : byExamples;
+        return byUnits(byExamples, n, MIN_UNITS_PER_PART) ? unitParts(n, MIN_UNITS_PER_PART) : byExamples;
     }
 
-    private static boolean byUnits(int byExamples, int n) {
-        return byExamples <= 1 && (forcedUnitParts > 0 || OpenBlasThreads.get() > 1 && n / MIN_UNITS_PER_PART > 1);
+    private static boolean byUnits(int byExamples, int n, int minUnits) {
+        return byExamples <= 1 && (forcedUnitParts > 0 || OpenBlasThreads.get() > 1 && n / minUnits > 1);
     }
 
-    private static int unitParts(int n) {
-        return forcedUnitParts > 0 ? Math.min(forcedUnitParts, n)
-                : Math.min(OpenBlasThreads.get(), n / MIN_UNITS_PER_PART);
+    private static int unitParts(int n, int minUnits) {
+        return forcedUnitParts > 0 ? Math.min(forcedUnitParts, n) : Math.min(OpenBlasThreads.get(), n / minUnits);
     }
 
     /**
@@ -158,16 +157,28 @@ final class RecurrentParallel {
      * {@link #MIN_UNITS_PER_PART} that meet at a barrier each step, otherwise on the calling thread.
      */
     static void run(int mb, int n, Block body) {
+        run(mb, n, 1, MIN_UNITS_PER_PART, body);
+    }
+
+    /**
+     * As {@link #run(int, int, Block)}, with every unit range but the last starting and ending at a multiple of
+     * {@code align} (the panels of {@link PanelProduct}), and parts of at least {@code minUnits} units.
+     */
+    static void run(int mb, int n, int align, int minUnits, Block body) {
         int byExamples = exampleParts(mb);
-        if (!byUnits(byExamples, n)) {
+        if (!byUnits(byExamples, n, minUnits)) {
             run(mb, byExamples, (from, to) -> body.run(from, to, 0, n, null));
             return;
         }
-        int parts = unitParts(n);
+        int blocks = (n + align - 1) / align;
+        int parts = Math.min(unitParts(n, minUnits), blocks);
         Barrier barrier = new Barrier(parts);
         runParts(parts, p -> {
             try {
-                body.run(0, mb, bound(n, parts, p), bound(n, parts, p + 1), barrier);
+                // The calling thread (part 0) takes the last range, the largest when they differ.
+                int range = parts - 1 - p;
+                body.run(0, mb, Math.min(n, align * bound(blocks, parts, range)),
+                        Math.min(n, align * bound(blocks, parts, range + 1)), barrier);
             } catch (RuntimeException | Error e) {
                 barrier.breakBarrier();
                 throw e;

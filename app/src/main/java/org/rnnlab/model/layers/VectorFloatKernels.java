@@ -118,6 +118,31 @@ final class VectorFloatKernels {
         }
     }
 
+    /** dst[d, d+len) = 1 / (1 + e^−src[s, s+len)), on Java arrays: the same values as on native memory. */
+    static void sigmoid(float[] src, int s, float[] dst, int d, int len) {
+        int i = 0;
+        for (int up = S.loopBound(len); i < up; i += S.length()) {
+            FloatVector v = FloatVector.fromArray(S, src, s + i);
+            FloatVector.broadcast(S, 1f).div(exp(v.neg()).add(1f)).intoArray(dst, d + i);
+        }
+        for (; i < len; i++) {
+            dst[d + i] = sigmoid(src[s + i]);
+        }
+    }
+
+    /** dst[d, d+len) = tanh(src[s, s+len)), on Java arrays: the same values as on native memory. */
+    static void tanh(float[] src, int s, float[] dst, int d, int len) {
+        int i = 0;
+        for (int up = S.loopBound(len); i < up; i += S.length()) {
+            FloatVector v = FloatVector.fromArray(S, src, s + i);
+            FloatVector.broadcast(S, 1f).sub(FloatVector.broadcast(S, 2f).div(exp(v.mul(2f)).add(1f)))
+                    .intoArray(dst, d + i);
+        }
+        for (; i < len; i++) {
+            dst[d + i] = tanh(src[s + i]);
+        }
+    }
+
     /**
      * In place, for rows [from, to) of a row-major [rows, cols] matrix: adds the bias row ({@code bias} may be null)
      * and replaces each row by its softmax, shifted by the row maximum like ND4J's.

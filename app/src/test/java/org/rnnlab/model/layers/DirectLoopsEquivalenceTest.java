@@ -42,6 +42,12 @@ class DirectLoopsEquivalenceTest extends EquivalenceTestSupport {
     }
 
     @Test
+    void lstmFloatWithBlocksOfRows() {
+        // Nine examples: the per-step products run in blocks of four rows and a remainder row.
+        compare(lstm(), DataType.FLOAT, FLOAT_TOL, 9);
+    }
+
+    @Test
     void lstmDouble() {
         compare(lstm(), DataType.DOUBLE, DOUBLE_TOL);
     }
@@ -51,6 +57,7 @@ class DirectLoopsEquivalenceTest extends EquivalenceTestSupport {
         RecurrentParallel.forcedParts = 2;
         try {
             compare(lstm(), DataType.FLOAT, FLOAT_TOL, 5);
+            compare(lstm(), DataType.FLOAT, FLOAT_TOL, 9);
             compare(rnn(), DataType.DOUBLE, DOUBLE_TOL, 5);
         } finally {
             RecurrentParallel.forcedParts = 0;
@@ -59,7 +66,9 @@ class DirectLoopsEquivalenceTest extends EquivalenceTestSupport {
 
     @Test
     void lstmSplitByUnitsGivesTheSameResults() {
-        // Units 0..8 and 9..18 of the first layer, 0..4 and 5..10 of the second, meeting at a barrier each step.
+        // Units 0..8 and 9..18 of the first layer, 0..4 and 5..10 of the second, meeting at a barrier each step;
+        // float arrays with the Vector API split at whole panels: units 0..15 and 16..18 of the first layer, the
+        // second (one panel) not split.
         RecurrentParallel.forcedUnitParts = 2;
         try {
             compare(lstm(), DataType.FLOAT, FLOAT_TOL);
