@@ -15,8 +15,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * buffers and their layouts are exactly those of the ND4J path in {@link FusedLstmLayer}, which remains the path
  * for other activations, other data types and non-CPU backends; its class comment has the equations.
  *
- * <p>For float arrays the forward activations run in {@link VectorFloatKernels} when the JVM has the Vector API,
- * else in the scalar loop below. Large batches are split over threads by example ({@link RecurrentParallel}).
+ * <p>Float arrays, when the JVM has the Vector API, take {@link LstmArrayPass}: the same loops on Java arrays, with
+ * each step's product by {@link PanelProduct} instead of {@code cblas_sgemm}. The loops below remain for double
+ * arrays and JVMs without the module. Large batches are split over threads by example ({@link RecurrentParallel}).
  * Derivatives are recomputed in the backward loop from the stored gates (σ' = s(1 − s), tanh' = 1 − t²): a few
  * multiplications per cell, cheaper than storing them.
  */

@@ -14,7 +14,7 @@ package org.rnnlab.model.layers;
  * <p>The pre-activations z and their gradients dz are held with every gate block of a row padded to whole panels,
  * [T, mb, 4, nPad], and the state gradients e as [T, mb, nPad], so that a panel never reaches into the next row or
  * gate; the other buffers keep the layer's layouts (see {@link FusedLstmSteps#forward} and
- * {@link FusedLstmSteps#backward}).
+ * {@link FusedLstmSteps#backward}). The arrays come from {@link ScratchArrays}, reused from pass to pass.
  */
 final class LstmArrayPass {
 
@@ -56,7 +56,7 @@ final class LstmArrayPass {
     void forward(DirectArray.F32 xw, DirectArray.Weights rw, DirectArray.F32 ga, DirectArray.F32 h, DirectArray.F32 c,
                  DirectArray.F32 tc, boolean hasInitialState) {
         final int zw = 4 * nPad;
-        final float[] hs = new float[(nT + 1) * slab];
+        final float[] hs = ScratchArrays.floats(ScratchArrays.Slot.STATE, (nT + 1) * slab);
         h.read(0, hs, 0, slab);
         final float[] packed = nT > 1 || hasInitialState ? PanelProduct.pack(gateColumns(rw), n, zw) : null;
         final int panels = nPad / PanelProduct.WIDTH;
@@ -66,10 +66,10 @@ final class LstmArrayPass {
             // that works on them; they hold the part's rows and units only. Only h is shared: each step's product
             // needs all of h_{t-1}.
             final int w = u1 - u0;
-            final float[] z = new float[nT * mb * zw];
-            final float[] cs = new float[(nT + 1) * slab];
-            final float[] gs = new float[4 * nT * slab];
-            final float[] ts = new float[nT * slab];
+            final float[] z = ScratchArrays.floats(ScratchArrays.Slot.Z, nT * mb * zw);
+            final float[] cs = ScratchArrays.floats(ScratchArrays.Slot.CELL, (nT + 1) * slab);
+            final float[] gs = ScratchArrays.floats(ScratchArrays.Slot.GATES, 4 * nT * slab);
+            final float[] ts = ScratchArrays.floats(ScratchArrays.Slot.TANH, nT * slab);
             for (int t = 0; t < nT; t++) {
                 for (int i = from; i < to; i++) {
                     int r = t * mb + i;
@@ -147,16 +147,24 @@ final class LstmArrayPass {
         final int zw = 4 * nPad;
         final int nR = nT - end;
         // Shared: dz_t is the next product's left operand, all of whose units every part needs.
-        final float[] d = new float[nR * mb * zw];
+        final float[] d = ScratchArrays.floats(ScratchArrays.Slot.GATE_GRADIENT, nR * mb * zw);
+        if (nPad > n) {
+            // The padding is the next products' k: it must hold zeros, not what an earlier pass left.
+            for (int r = 0; r < nR * mb; r++) {
+                for (int q = 0; q < 4; q++) {
+                    java.util.Arrays.fill(d, r * zw + q * nPad + n, r * zw + (q + 1) * nPad, 0f);
+                }
+            }
+        }
         final float[] packed = nR > 1 ? PanelProduct.pack(gateRows(rw), zw, n) : null;
 
         RecurrentParallel.run(mb, n, PanelProduct.WIDTH, MIN_UNITS_PER_PART, (from, to, u0, u1, barrier) -> {
             // The part's own copies of its rows and units, as in forward.
             final int w = u1 - u0;
-            final float[] gs = new float[4 * nT * slab];
-            final float[] cs = new float[nT * slab];
-            final float[] ts = new float[nT * slab];
-            final float[] es = new float[nT * mb * nPad];
+            final float[] gs = ScratchArrays.floats(ScratchArrays.Slot.GATES, 4 * nT * slab);
+            final float[] cs = ScratchArrays.floats(ScratchArrays.Slot.CELL, nT * slab);
+            final float[] ts = ScratchArrays.floats(ScratchArrays.Slot.TANH, nT * slab);
+            final float[] es = ScratchArrays.floats(ScratchArrays.Slot.STATE_GRADIENT, nT * mb * nPad);
             for (int t = end; t < nT; t++) {
                 for (int i = from; i < to; i++) {
                     int s = t * slab + i * n + u0;
@@ -174,7 +182,7 @@ final class LstmArrayPass {
             }
             int p0 = u0 / PanelProduct.WIDTH;
             int p1 = (u1 + PanelProduct.WIDTH - 1) / PanelProduct.WIDTH;
-            double[] carry = new double[slab]; // dL/dc_t through the forget gate of step t+1
+            double[] carry = ScratchArrays.zeroDoubles(slab); // dL/dc_t through the forget gate of step t+1
             for (int t = nT - 1; t >= end; t--) {
                 int row = (t - end) * mb * zw;
                 backwardStep(gs, cs, ts, es, d, carry, t, end, row, from, to, u0, u1);
@@ -214,7 +222,10 @@ final class LstmArrayPass {
             int eRow = (t * mb + i) * nPad;
             int z = row + i * zw;
             if (masked(t, i)) {
-                // The state passed through unchanged: its gradients go straight to step t-1 (dz stays 0).
+                // The state passed through unchanged: dz is 0 and its gradients go straight to step t-1.
+                for (int q = 0; q < 4; q++) {
+                    java.util.Arrays.fill(d, z + q * nPad + u0, z + q * nPad + u1, 0f);
+                }
                 if (t > end) {
                     for (int j = u0; j < u1; j++) {
                         es[eRow - mb * nPad + j] += es[eRow + j];
