@@ -54,12 +54,36 @@ class VectorFloatKernelsTest {
                 assertEquals(java.util.Arrays.toString(first), java.util.Arrays.toString(got), "call " + rep);
             }
         }
-        VectorFloatKernels.sigmoid(src, 0, dst, 0, n);
-        for (int i = 0; i < n; i++) {
-            float x = src.getFloat(4 * i);
-            assertEquals(VectorFloatKernels.sigmoid(x), dst.getFloat(4 * i), "lane and scalar formula agree at " + i);
-            assertEquals(1 / (1 + Math.exp(-x)), dst.getFloat(4 * i), 2e-7, "sigmoid " + x);
+    }
+
+    @Test
+    void arrayActivationsGiveTheBitsOfTheNativeMemoryOnesAndTheScalarFormula() {
+        int n = 1003;
+        float[] src = new float[n + 5];
+        Random rnd = new Random(6);
+        for (int i = 0; i < src.length; i++) {
+            src[i] = (float) (rnd.nextGaussian() * 6);
         }
+        ByteBuffer native0 = buffer(n);
+        for (int i = 0; i < n; i++) {
+            native0.putFloat(4 * i, src[i + 5]);
+        }
+        ByteBuffer nativeTanh = buffer(n);
+        VectorFloatKernels.tanh(native0, 0, nativeTanh, 0, n);
+        float[] tanh = new float[n + 2];
+        float[] sigmoid = new float[n + 2];
+        // Offsets on both sides: the lanes must not depend on where a run starts.
+        VectorFloatKernels.tanh(src, 5, tanh, 2, n);
+        VectorFloatKernels.sigmoid(src, 5, sigmoid, 2, n);
+        for (int i = 0; i < n; i++) {
+            float x = src[i + 5];
+            assertEquals(nativeTanh.getFloat(4 * i), tanh[i + 2], "tanh on arrays and on native memory at " + i);
+            assertEquals(VectorFloatKernels.tanh(x), tanh[i + 2], "tanh lane and scalar formula at " + i);
+            assertEquals(VectorFloatKernels.sigmoid(x), sigmoid[i + 2], "sigmoid lane and scalar formula at " + i);
+            assertEquals(1 / (1 + Math.exp(-x)), sigmoid[i + 2], 2e-7, "sigmoid " + x);
+        }
+        assertEquals(0f, tanh[0]);
+        assertEquals(0f, sigmoid[1]);
     }
 
     @Test
