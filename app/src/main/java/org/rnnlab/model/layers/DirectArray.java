@@ -222,16 +222,6 @@ abstract sealed class DirectArray permits DirectArray.F32, DirectArray.F64 {
             return bytes;
         }
 
-        /** Copies {@code len} elements from element {@code off} into {@code dst[0 : len]}. */
-        void read(int off, float[] dst, int len) {
-            buf.get(off, dst, 0, len);
-        }
-
-        /** Copies {@code src[0 : len]} to the elements from {@code off}. */
-        void write(int off, float[] src, int len) {
-            buf.put(off, src, 0, len);
-        }
-
         /** Copies {@code len} elements from element {@code off} into {@code dst[dOff : dOff+len]}. */
         void read(int off, float[] dst, int dOff, int len) {
             buf.get(off, dst, dOff, len);

@@ -129,7 +129,7 @@ public class SequenceDropout implements IDropout {
             int len = (int) in.length();
             float[] a = scratchIn = scratchIn != null && scratchIn.length >= len ? scratchIn : new float[len];
             float[] b = scratchOut = scratchOut != null && scratchOut.length >= len ? scratchOut : new float[len];
-            fs.read(0, a, len);
+            fs.read(0, a, 0, len);
             if (s1 <= s0 && s1 <= s2 && d1 <= d0 && d1 <= d2) {
                 // Channels innermost in both (the embedding's permuted output, a recurrent layer's time-major
                 // output): walk examples and steps in memory order.
@@ -170,7 +170,7 @@ public class SequenceDropout implements IDropout {
                     }
                 }
             }
-            fd.write(0, b, len);
+            fd.write(0, b, 0, len);
             return out;
         }
         for (int n = 0; n < mb; n++) {

@@ -126,7 +126,7 @@ public class SequenceEmbeddingLayer extends org.deeplearning4j.nn.layers.feedfor
         boolean[] used = new boolean[gradLength / nOut];
         int[] order = new int[words.length];
         int distinct = 0;
-        eps.read(0, e, epsLength);
+        eps.read(0, e, 0, epsLength);
         for (int n = 0; n < mb; n++) {
             for (int t = 0; t < steps; t++) {
                 float sc = scale[n * steps + t];
