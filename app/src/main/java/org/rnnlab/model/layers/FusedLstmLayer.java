@@ -196,8 +196,9 @@ public class FusedLstmLayer extends AbstractRecurrentLayer<FusedLstm> {
 
         fp.x = timeMajorInput(in, mgr, keepType, dt);
 
-        // Input projections of all time steps in one product, plus the biases. Each step's recurrent product is
-        // then added in place, so that xw ends up holding every step's pre-activations z [T, mb, 4n].
+        // Input projections of all time steps in one product, plus the biases. The ND4J loops add each step's
+        // recurrent product in place, so that xw ends up holding every step's pre-activations z [T, mb, 4n] for their
+        // backward pass; the direct loops use it as working memory.
         fp.xw = mgr.createUninitialized(keepType, dt, new long[] {nT, mb, 4 * n}, 'c');
         INDArray xw2d = fp.xw.reshape('c', nT * mb, 4 * n);
         Nd4j.gemm(fp.x.reshape('c', nT * mb, nIn), w, xw2d, false, false, 1.0, 0.0);

@@ -37,9 +37,10 @@ final class FusedLstmSteps {
 
     /**
      * The forward recurrence, steps 0..T−1. On entry {@code xw} [T, mb, 4n] holds the input projections plus biases,
-     * {@code h[0]} and {@code c[0]} the initial state; on return {@code xw} holds all pre-activations, {@code ga}
-     * [4, T, mb, n] the gates a, f, o, g, {@code h}/{@code c} [T+1, mb, n] the states and {@code tc} [T, mb, n]
-     * tanh of the new cell states. Examples with mask 0 at a step keep their state.
+     * {@code h[0]} and {@code c[0]} the initial state; on return {@code ga} [4, T, mb, n] holds the gates a, f, o,
+     * g, {@code h}/{@code c} [T+1, mb, n] the states and {@code tc} [T, mb, n] tanh of the new cell states, and
+     * {@code xw} is undefined: only the layer's ND4J loops read pre-activations back, and their backward pass never
+     * follows this forward pass. Examples with mask 0 at a step keep their state.
      */
     static void forward(INDArray xwArr, INDArray rwArr, INDArray gaArr, INDArray hArr, INDArray cArr, INDArray tcArr,
                         INDArray maskArr, boolean[] partial, boolean hasInitialState, int nT, int mb, int n) {

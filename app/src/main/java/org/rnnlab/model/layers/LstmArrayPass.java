@@ -97,10 +97,8 @@ final class LstmArrayPass {
             }
             for (int t = 0; t < nT; t++) {
                 for (int i = from; i < to; i++) {
-                    int r = t * mb + i;
                     int s = t * slab + i * n + u0;
                     for (int q = 0; q < 4; q++) {
-                        xw.write(r * 4 * n + q * n + u0, z, r * zw + q * nPad + u0, w);
                         ga.write(q * nT * slab + s, gs, q * nT * slab + s, w);
                     }
                     h.write(s + slab, hs, s + slab, w);
