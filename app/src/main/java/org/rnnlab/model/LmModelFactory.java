@@ -16,10 +16,10 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 import org.rnnlab.config.LmConfig;
-import org.rnnlab.model.layers.FusedLstm;
-import org.rnnlab.model.layers.GRU;
-import org.rnnlab.model.layers.SequenceEmbedding;
-import org.rnnlab.model.layers.SparseSoftmaxOutput;
+import org.rnnlab.nn.FusedLstm;
+import org.rnnlab.nn.Gru;
+import org.rnnlab.nn.SequenceEmbedding;
+import org.rnnlab.nn.SparseSoftmaxOutput;
 
 /**
  * Builds the language model of Zaremba et al. 2014 as a DL4J {@link MultiLayerConfiguration}:
@@ -79,7 +79,7 @@ public final class LmModelFactory {
     private static Layer recurrent(LmConfig.Model m, int nIn) {
         return switch (m.cell()) {
             case "gru" -> {
-                GRU.Builder b = new GRU.Builder()
+                Gru.Builder b = new Gru.Builder()
                         .nIn(nIn).nOut(m.hiddenSize())
                         .activation(Activation.TANH)
                         .gateActivationFunction(Activation.SIGMOID)

@@ -9,6 +9,8 @@ import org.rnnlab.config.ConfigLoader;
 import org.rnnlab.config.RunConfig;
 import org.rnnlab.text.Vocabulary;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -23,8 +25,10 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
+import java.util.zip.ZipOutputStream;
 
 /**
  * An rnnlab model file: DL4J's model zip (configuration, weights, optionally updater state) plus
@@ -44,6 +48,13 @@ public final class ModelFile {
     private static final String VOCAB = PREFIX + "vocab.txt";
     private static final String EXTRA_PREFIX = PREFIX + "extra-";
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** DL4J's entry holding the network configuration. */
+    private static final String DL4J_CONFIGURATION = "configuration.json";
+    /**
+     * The version written into every new file's metadata. 2: rnnlab's layers live in {@code org.rnnlab.nn}; files of
+     * version 1 name them in their old packages and are read through {@link LegacyClassNames}.
+     */
+    public static final int FORMAT_VERSION = 2;
 
     private ModelFile() {
     }
@@ -71,7 +82,7 @@ public final class ModelFile {
             Files.deleteIfExists(tmp);
             ModelSerializer.writeModel(net, tmp.toFile(), withUpdater);
             BuildInfo build = BuildInfo.load();
-            Meta meta = new Meta(kind.name().toLowerCase(), 1, build.version(), build.backend(), Instant.now().toString(),
+            Meta meta = new Meta(kind.name().toLowerCase(), FORMAT_VERSION, build.version(), build.backend(), Instant.now().toString(),
                     unknownToken);
             try (FileSystem zip = FileSystems.newFileSystem(URI.create("jar:" + tmp.toUri()), Map.of())) {
                 Files.write(zip.getPath(META), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(meta));
@@ -109,6 +120,7 @@ public final class ModelFile {
             throw new UserInputException(file + ": model file not found");
         }
         Map<String, byte[]> ours = new HashMap<>();
+        byte[] networkJson = null;
         boolean hasUpdaterState;
         try (ZipFile zip = new ZipFile(file.toFile())) {
             // Stateless updaters (plain SGD) write no updater entry, and DL4J fails when asked to load one.
@@ -119,6 +131,10 @@ public final class ModelFile {
                 if (entry.getName().startsWith(PREFIX) && !entry.isDirectory()) {
                     try (var in = zip.getInputStream(entry)) {
                         ours.put(entry.getName(), in.readAllBytes());
+                    }
+                } else if (entry.getName().equals(DL4J_CONFIGURATION)) {
+                    try (var in = zip.getInputStream(entry)) {
+                        networkJson = in.readAllBytes();
                     }
                 }
             }
@@ -138,6 +154,11 @@ public final class ModelFile {
         } catch (IOException e) {
             throw new UserInputException(file + ": corrupt model metadata: " + e.getMessage());
         }
+        if (meta.formatVersion() < 1 || meta.formatVersion() > FORMAT_VERSION) {
+            throw new UserInputException(file + ": model file format " + meta.formatVersion() + " (written by rnnlab "
+                    + meta.rnnlabVersion() + "); this rnnlab reads formats 1 to " + FORMAT_VERSION
+                    + (meta.formatVersion() > FORMAT_VERSION ? ": use a newer rnnlab" : ""));
+        }
         ModelKind kind;
         try {
             kind = ModelKind.valueOf(meta.kind().toUpperCase());
@@ -148,7 +169,14 @@ public final class ModelFile {
         Vocabulary vocab = Vocabulary.fromText(text(ours, VOCAB, file), meta.unknownToken(), file + "!" + VOCAB);
         MultiLayerNetwork net;
         try {
-            net = ModelSerializer.restoreMultiLayerNetwork(file.toFile(), withUpdater && hasUpdaterState);
+            String json = networkJson == null ? null : new String(networkJson, StandardCharsets.UTF_8);
+            if (json != null && LegacyClassNames.present(json)) {
+                net = ModelSerializer.restoreMultiLayerNetwork(
+                        new ByteArrayInputStream(withEntry(file, DL4J_CONFIGURATION, LegacyClassNames.upgrade(json))),
+                        withUpdater && hasUpdaterState);
+            } else {
+                net = ModelSerializer.restoreMultiLayerNetwork(file.toFile(), withUpdater && hasUpdaterState);
+            }
         } catch (Exception e) {
             org.apache.logging.log4j.LogManager.getLogger(ModelFile.class).debug("Cannot restore " + file, e);
             throw new UserInputException(file + ": cannot load the network from the model file: " + e, e);
@@ -160,6 +188,27 @@ public final class ModelFile {
             }
         });
         return new Loaded(net, kind, config, vocab, extras, meta);
+    }
+
+    /** The zip of {@code file} in memory, with entry {@code name} replaced by {@code text}. */
+    private static byte[] withEntry(Path file, String name, String text) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ZipFile zip = new ZipFile(file.toFile()); ZipOutputStream out = new ZipOutputStream(bytes)) {
+            var entries = zip.entries();
+            while (entries.hasMoreElements()) {
+                ZipEntry entry = entries.nextElement();
+                out.putNextEntry(new ZipEntry(entry.getName()));
+                if (entry.getName().equals(name)) {
+                    out.write(text.getBytes(StandardCharsets.UTF_8));
+                } else {
+                    try (var in = zip.getInputStream(entry)) {
+                        in.transferTo(out);
+                    }
+                }
+                out.closeEntry();
+            }
+        }
+        return bytes.toByteArray();
     }
 
     private static String text(Map<String, byte[]> entries, String name, Path file) {

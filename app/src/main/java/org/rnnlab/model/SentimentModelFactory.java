@@ -1,5 +1,8 @@
 package org.rnnlab.model;
 
+import org.rnnlab.nn.RecurrentMask;
+import org.rnnlab.nn.params.OrthogonalInit;
+
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.RNNFormat;
@@ -19,16 +22,16 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 import org.rnnlab.config.SentimentConfig;
-import org.rnnlab.model.layers.FusedLstm;
-import org.rnnlab.model.layers.FusedSimpleRnn;
-import org.rnnlab.model.layers.GRU;
-import org.rnnlab.model.layers.LastStep;
-import org.rnnlab.model.layers.SequenceDropout;
-import org.rnnlab.model.layers.SequenceEmbedding;
+import org.rnnlab.nn.FusedLstm;
+import org.rnnlab.nn.FusedSimpleRnn;
+import org.rnnlab.nn.Gru;
+import org.rnnlab.nn.LastStep;
+import org.rnnlab.nn.SequenceDropout;
+import org.rnnlab.nn.SequenceEmbedding;
 
 /**
  * Builds a sentiment classifier as a DL4J {@link MultiLayerConfiguration}: {@link EmbeddingSequenceLayer}
- * → {@code layers} recurrent layers (rnnlab's {@link FusedSimpleRnn}, {@link FusedLstm} or {@link GRU}), each in
+ * → {@code layers} recurrent layers (rnnlab's {@link FusedSimpleRnn}, {@link FusedLstm} or {@link Gru}), each in
  * DL4J's {@link Bidirectional} wrapper when asked → pooling over time → dropout → {@link OutputLayer}.
  * {@code cell: rnn} is {@link FusedSimpleRnn}: the function, parameters and initialisation of DL4J's
  * {@code SimpleRnn}, computed with a few large operations instead of DL4J's many small per-step ones (where
@@ -111,7 +114,7 @@ public final class SentimentModelFactory {
             // the same equations and parameters, and is faster.
             case "lstm" -> new FusedLstm.Builder().activation(Activation.TANH)
                     .gateActivationFunction(Activation.SIGMOID).forgetGateBiasInit(1.0);
-            case "gru" -> new GRU.Builder().activation(Activation.TANH).gateActivationFunction(Activation.SIGMOID);
+            case "gru" -> new Gru.Builder().activation(Activation.TANH).gateActivationFunction(Activation.SIGMOID);
             default -> throw new IllegalArgumentException("Unknown cell " + m.cell());
         };
         b.nIn(nIn).nOut(m.hiddenSize())

@@ -8,8 +8,7 @@ import org.deeplearning4j.optimize.solvers.BaseOptimizer;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.rnnlab.model.layers.RecurrentLoops;
-import org.rnnlab.model.layers.SparseSoftmaxOutputLayer;
+import org.rnnlab.nn.ThreadPlan;
 
 /**
  * One truncated-BPTT training step on one window, with the recurrent state carried in from the
@@ -23,11 +22,9 @@ import org.rnnlab.model.layers.SparseSoftmaxOutputLayer;
  * does at an epoch start. {@code updateRnnStateWithTBPTTState()} also copies it to the
  * {@code rnnTimeStep} state, as DL4J does between the segments of one {@code fit}.
  *
- * <p>A {@link SparseSoftmaxOutputLayer} on top computes its weight gradient in the background while the layers below
- * run backward ({@link SparseSoftmaxOutputLayer#setOverlapWeightGradient}): the solver's
- * {@code computeGradientAndScore} asks for the score, which waits for it, before anything reads the gradient. Not when
- * a recurrent layer below splits its loops over the threads itself ({@link RecurrentLoops}): those loops already keep
- * every core busy, and a third thread only slowed them (PTB medium, 650 units split in two: 817 to 766 words/s).
+ * <p>Before each step the network's {@link ThreadPlan} sets up how its layers share the threads (the output layer's
+ * background weight gradient); the solver's {@code computeGradientAndScore} asks for the score, which waits for any
+ * background work, before anything reads the gradient.
  *
  * <p>With plain SGD the parameter update is one pass ({@link SgdUpdate}) instead of DL4J's solver's four, with a
  * {@link GlobalNormClipping} listener's factor folded in rather than applied to the gradient; the other listeners are
@@ -38,12 +35,10 @@ import org.rnnlab.model.layers.SparseSoftmaxOutputLayer;
 public final class TbpttStep {
 
     private final MultiLayerNetwork net;
-    private final SparseSoftmaxOutputLayer sparseOutput;
+    private final ThreadPlan threads;
     private final Solver solver;
     /** The one-pass SGD update, or null where DL4J's solver updates. */
     private final SgdUpdate sgdUpdate;
-    /** The batch size the output layer's overlap was last decided for; -1 before the first step. */
-    private long overlapDecidedFor = -1;
 
     /** A step for {@code net}, initialised, with its listeners set. */
     public TbpttStep(MultiLayerNetwork net) {
@@ -53,7 +48,7 @@ public final class TbpttStep {
     /** {@code oneUpdatePass} false keeps DL4J's solver for the update even where {@link SgdUpdate} applies. */
     TbpttStep(MultiLayerNetwork net, boolean oneUpdatePass) {
         this.net = net;
-        this.sparseOutput = net.getOutputLayer() instanceof SparseSoftmaxOutputLayer out ? out : null;
+        this.threads = ThreadPlan.of(net);
         this.solver = new Solver.Builder().configure(net.conf()).listeners(net.getListeners()).model(net).build();
         this.sgdUpdate = oneUpdatePass ? SgdUpdate.forNetwork(net) : null;
     }
@@ -65,11 +60,7 @@ public final class TbpttStep {
 
     /** Trains on one window; returns DL4J's score (summed loss over the window divided by the batch size). */
     public double fit(INDArray features, INDArray labels) {
-        long mb = features.size(0);
-        if (sparseOutput != null && mb != overlapDecidedFor) {
-            sparseOutput.setOverlapWeightGradient(!RecurrentLoops.anyUsesAllThreads(net.getLayers(), (int) mb));
-            overlapDecidedFor = mb;
-        }
+        threads.beforeStep(features.size(0));
         net.setInput(features);
         net.setLabels(labels);
         if (sgdUpdate == null) {

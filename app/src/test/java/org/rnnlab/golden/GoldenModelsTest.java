@@ -146,6 +146,51 @@ class GoldenModelsTest {
     }
 
     @Test
+    void aFileOfANewerFormatIsRefusedWithOneLine() throws Exception {
+        Path file = dir.resolve("future.zip");
+        try (InputStream in = resource("lm-gru.zip");
+             java.util.zip.ZipInputStream zin = new java.util.zip.ZipInputStream(in);
+             java.util.zip.ZipOutputStream out = new java.util.zip.ZipOutputStream(Files.newOutputStream(file))) {
+            for (var e = zin.getNextEntry(); e != null; e = zin.getNextEntry()) {
+                out.putNextEntry(new java.util.zip.ZipEntry(e.getName()));
+                byte[] b = zin.readAllBytes();
+                if (e.getName().equals("rnnlab-meta.json")) {
+                    b = new String(b, java.nio.charset.StandardCharsets.UTF_8)
+                            .replaceAll("\"formatVersion\" : \\d+", "\"formatVersion\" : 99")
+                            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                }
+                out.write(b);
+                out.closeEntry();
+            }
+        }
+        var e = assertThrows(org.rnnlab.UserInputException.class, () -> ModelFile.read(file, false));
+        assertTrue(e.getMessage().contains("future.zip") && e.getMessage().contains("format 99")
+                && e.getMessage().contains("newer rnnlab"), e.getMessage());
+    }
+
+    @Test
+    void aModelSavedAgainNamesOnlyTodaysClasses() throws Exception {
+        Path old = dir.resolve("old.zip");
+        try (InputStream in = resource("sentiment-bigru-max.zip")) {
+            Files.copy(in, old);
+        }
+        ModelFile.Loaded loaded = ModelFile.read(old, true);
+        Path again = dir.resolve("again.zip");
+        ModelFile.write(again, loaded.network(), loaded.kind(), loaded.config(), loaded.vocabulary(),
+                loaded.meta().unknownToken(), loaded.extras(), true);
+        String json;
+        try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(again.toFile())) {
+            json = new String(zip.getInputStream(zip.getEntry("configuration.json")).readAllBytes(),
+                    java.nio.charset.StandardCharsets.UTF_8);
+        }
+        assertFalse(json.contains("org.rnnlab.model."), json);
+        assertTrue(json.contains("\"org.rnnlab.nn.Gru\"") && json.contains("\"org.rnnlab.nn.params.OrthogonalInit\""));
+        ModelFile.Loaded reread = ModelFile.read(again, true);
+        assertEquals(ModelFile.FORMAT_VERSION, reread.meta().formatVersion());
+        assertEquals(output(loaded.network(), ModelKind.SENTIMENT), output(reread.network(), ModelKind.SENTIMENT));
+    }
+
+    @Test
     void everyGoldenModelHasItsFiles() {
         for (Golden g : models()) {
             assertNotNull(GoldenModelsTest.class.getResource("/golden/" + g.name() + ".zip"), g.name());

@@ -1,5 +1,7 @@
 package org.rnnlab.model;
 
+import org.rnnlab.nn.RecurrentMask;
+
 import org.deeplearning4j.gradientcheck.GradientCheckUtil;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;

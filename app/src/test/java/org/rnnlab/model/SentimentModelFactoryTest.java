@@ -1,5 +1,7 @@
 package org.rnnlab.model;
 
+import org.rnnlab.nn.RecurrentMask;
+
 import org.deeplearning4j.nn.conf.dropout.Dropout;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.layers.recurrent.LastTimeStep;
@@ -11,7 +13,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.rnnlab.config.ConfigLoader;
 import org.rnnlab.config.SentimentConfig;
 import org.rnnlab.data.sentiment.SequencePadding;
-import org.rnnlab.model.layers.SequenceDropout;
+import org.rnnlab.nn.SequenceDropout;
 
 import java.util.List;
 

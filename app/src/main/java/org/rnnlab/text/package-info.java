@@ -1,0 +1,2 @@
+/** Text handling shared by the tasks: vocabularies and the review tokenizer/encoder. */
+package org.rnnlab.text;
