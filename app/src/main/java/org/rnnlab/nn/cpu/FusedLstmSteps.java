@@ -11,7 +11,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * The per-time-step loops of {@code FusedLstmLayer} for its default activations (sigmoid gates, tanh), run as plain
+ * The {@link LstmLoops} of {@code FusedLstmLayer} for its default activations (sigmoid gates, tanh), run as plain
  * Java loops over the cells plus one direct {@code cblas_?gemm} per step, on the layer's own row-major buffers.
  *
  * <p>Why: the loops otherwise cost about 13 ND4J op calls and 6 views per step forward and 5 ops and 8 views
@@ -25,17 +25,37 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * Derivatives are recomputed in the backward loop from the stored gates (σ' = s(1 − s), tanh' = 1 − t²): a few
  * multiplications per cell, cheaper than storing them.
  */
-public final class FusedLstmSteps {
+final class FusedLstmSteps {
 
     private static final double LOG2_E = 1.4426950408889634;
     private static final double LN_2 = 0.6931471805599453;
     private static final double HALF_LN_2 = LN_2 / 2;
 
+    /** These loops behind their interface. */
+    static final LstmLoops LOOPS = new LstmLoops() {
+        @Override
+        public void forward(INDArray xw, INDArray rw, INDArray ga, INDArray h, INDArray c, INDArray tc, INDArray mask,
+                            boolean[] partial, boolean hasInitialState, int nT, int mb, int n) {
+            FusedLstmSteps.forward(xw, rw, ga, h, c, tc, mask, partial, hasInitialState, nT, mb, n);
+        }
+
+        @Override
+        public void backward(INDArray ga, INDArray c, INDArray tc, INDArray e, INDArray mask, boolean[] partial,
+                             INDArray rw, INDArray dz, int nT, int end, int mb, int n) {
+            FusedLstmSteps.backward(ga, c, tc, e, mask, partial, rw, dz, nT, end, mb, n);
+        }
+
+        @Override
+        public boolean usesAllThreads(int miniBatch, int n) {
+            return RecurrentParallel.parts(miniBatch, n) > 1;
+        }
+    };
+
     private FusedLstmSteps() {
     }
 
     /** True if the direct loops apply: CPU backend, FLOAT or DOUBLE, sigmoid gates and tanh activation. */
-    public static boolean applies(IActivation gateFn, IActivation actFn, DataType dt) {
+    static boolean applies(IActivation gateFn, IActivation actFn, DataType dt) {
         return gateFn instanceof ActivationSigmoid && actFn instanceof ActivationTanH && DirectArray.usable(dt);
     }
 
@@ -46,7 +66,7 @@ public final class FusedLstmSteps {
      * {@code xw} is undefined: only the layer's ND4J loops read pre-activations back, and their backward pass never
      * follows this forward pass. Examples with mask 0 at a step keep their state.
      */
-    public static void forward(INDArray xwArr, INDArray rwArr, INDArray gaArr, INDArray hArr, INDArray cArr, INDArray tcArr,
+    static void forward(INDArray xwArr, INDArray rwArr, INDArray gaArr, INDArray hArr, INDArray cArr, INDArray tcArr,
                         INDArray maskArr, boolean[] partial, boolean hasInitialState, int nT, int mb, int n) {
         // Wrapped once, on this thread: Weights.of may copy through ND4J, which the parts must not call.
         DirectArray xw = DirectArray.of(xwArr);
@@ -143,7 +163,7 @@ public final class FusedLstmSteps {
      * in the column order of W and RW. A step's masked examples get no gradient there and pass the gradients of their
      * carried state on to the previous step.
      */
-    public static void backward(INDArray gaArr, INDArray cArr, INDArray tcArr, INDArray eArr, INDArray maskArr,
+    static void backward(INDArray gaArr, INDArray cArr, INDArray tcArr, INDArray eArr, INDArray maskArr,
                          boolean[] partial, INDArray rwArr, INDArray dzArr, int nT, int end, int mb, int n) {
         DirectArray ga = DirectArray.of(gaArr);
         DirectArray c = DirectArray.of(cArr);
@@ -223,19 +243,19 @@ public final class FusedLstmSteps {
     }
 
     /** The logistic function; {@code single}: accurate to float precision (see {@link #exp}). */
-    public static double sigmoid(double x, boolean single) {
+    static double sigmoid(double x, boolean single) {
         return 1.0 / (1.0 + exp(-x, single));
     }
 
     /** tanh through expm1, which keeps its relative precision near 0 (Math.tanh is several times slower). */
-    public static double tanh(double x, boolean single) {
+    static double tanh(double x, boolean single) {
         double em1 = expm1(-2.0 * Math.abs(x), single);
         double t = -em1 / (2.0 + em1);
         return x < 0 ? -t : t;
     }
 
     /** e^x − 1; {@code single}: to float precision, without the cancellation of exp(x) − 1 near 0. */
-    public static double expm1(double x, boolean single) {
+    static double expm1(double x, boolean single) {
         if (!single) {
             return Math.expm1(x);
         }
@@ -251,7 +271,7 @@ public final class FusedLstmSteps {
      * polynomial (relative error below 1e-9, a small fraction of a float ulp), which the JIT inlines, unlike
      * Math.exp's out-of-line stub (13–16 ns per call measured here). It is the bulk of the forward loop's arithmetic.
      */
-    public static double exp(double x, boolean single) {
+    static double exp(double x, boolean single) {
         if (!single) {
             return Math.exp(x);
         }

@@ -10,24 +10,49 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * The per-time-step loops of {@code FusedSimpleRnnLayer} as plain Java loops plus one direct {@code cblas_?gemm}
+ * The {@link SimpleRnnLoops} of {@code FusedSimpleRnnLayer}: plain Java loops plus one direct {@code cblas_?gemm}
  * per step, on the layer's own row-major buffers (why: see {@link DirectArray}; with the IMDB shapes, [128, 64]
  * per step, ND4J's dispatch was most of the layer's time). The forward loop covers tanh, the backward loop any
  * activation (its derivative factors are computed in bulk beforehand). The buffers are those of the ND4J path in
  * {@code FusedSimpleRnnLayer}, which remains the path for what this class does not cover.
  */
-public final class FusedSimpleRnnSteps {
+final class FusedSimpleRnnSteps {
+
+    /** These loops behind their interface. */
+    static final SimpleRnnLoops LOOPS = new SimpleRnnLoops() {
+        @Override
+        public void forward(INDArray z, INDArray rw, INDArray h, INDArray mask, boolean[] partial,
+                            boolean hasInitialState, int nT, int mb, int n) {
+            FusedSimpleRnnSteps.forward(z, rw, h, mask, partial, hasInitialState, nT, mb, n);
+        }
+
+        @Override
+        public void backward(INDArray e, INDArray k, INDArray mask, boolean[] partial, INDArray rw, INDArray dz,
+                             int nT, int end, int mb, int n) {
+            FusedSimpleRnnSteps.backward(e, k, mask, partial, rw, dz, nT, end, mb, n);
+        }
+
+        @Override
+        public boolean coversForward(IActivation actFn) {
+            return actFn instanceof ActivationTanH;
+        }
+
+        @Override
+        public boolean usesAllThreads(int miniBatch) {
+            return RecurrentParallel.exampleParts(miniBatch) > 1;
+        }
+    };
 
     private FusedSimpleRnnSteps() {
     }
 
     /** True if {@link #forward} applies: tanh on FLOAT or DOUBLE arrays on the CPU backend. */
-    public static boolean forwardApplies(IActivation actFn, DataType dt) {
+    static boolean forwardApplies(IActivation actFn, DataType dt) {
         return actFn instanceof ActivationTanH && DirectArray.usable(dt);
     }
 
     /** True if {@link #backward} applies: FLOAT or DOUBLE arrays on the CPU backend. */
-    public static boolean backwardApplies(DataType dt) {
+    static boolean backwardApplies(DataType dt) {
         return DirectArray.usable(dt);
     }
 
@@ -36,7 +61,7 @@ public final class FusedSimpleRnnSteps {
      * {@code h[0]} the initial state; on return z holds all pre-activations and {@code h} [T+1, mb, n] the states.
      * Examples with mask 0 at a step keep their state.
      */
-    public static void forward(INDArray zArr, INDArray rwArr, INDArray hArr, INDArray maskArr, boolean[] partial,
+    static void forward(INDArray zArr, INDArray rwArr, INDArray hArr, INDArray maskArr, boolean[] partial,
                         boolean hasInitialState, int nT, int mb, int n) {
         // Wrapped once, on this thread: Weights.of may copy through ND4J, which the parts must not call.
         DirectArray z = DirectArray.of(zArr);
@@ -79,7 +104,7 @@ public final class FusedSimpleRnnSteps {
      * on entry. {@code k} [T−end, mb, n] holds act'(z) times the mask. Examples masked at a step pass their gradient
      * straight to the previous step.
      */
-    public static void backward(INDArray eArr, INDArray kArr, INDArray maskArr, boolean[] partial, INDArray rwArr,
+    static void backward(INDArray eArr, INDArray kArr, INDArray maskArr, boolean[] partial, INDArray rwArr,
                          INDArray dzArr, int nT, int end, int mb, int n) {
         DirectArray e = DirectArray.of(eArr);
         DirectArray k = DirectArray.of(kArr);

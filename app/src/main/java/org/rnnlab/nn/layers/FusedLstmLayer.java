@@ -2,9 +2,8 @@ package org.rnnlab.nn.layers;
 
 import org.rnnlab.nn.FusedLstm;
 import org.rnnlab.nn.SparseSoftmaxOutput;
-import org.rnnlab.nn.cpu.FusedLstmSteps;
+import org.rnnlab.nn.cpu.LstmLoops;
 import org.rnnlab.nn.cpu.kernel.DirectArray;
-import org.rnnlab.nn.cpu.kernel.RecurrentParallel;
 import org.rnnlab.nn.params.FusedLstmParamInitializer;
 
 import static org.nd4j.linalg.indexing.NDArrayIndex.all;
@@ -61,7 +60,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * The output [mb, nOut, T] (NCW) is a permuted view of a time-major buffer; a following {@code FusedLstm} or
  * {@link SparseSoftmaxOutput} reads it without a copy.
  * On the CPU backend, for FLOAT and DOUBLE and the default activations (sigmoid gates, tanh), both per-step loops run
- * in {@link FusedLstmSteps} instead: Java loops over the cells and one direct product per step on the same buffers,
+ * in {@link LstmLoops} instead: Java loops over the cells and one direct product per step on the same buffers,
  * without ND4J's per-op dispatch; the ND4J loops described above remain for other activations, types and backends.
  *
  * <h2>State</h2>
@@ -228,8 +227,9 @@ public class FusedLstmLayer extends AbstractRecurrentLayer<FusedLstm> {
             fp.maskTm.reshape('c', nT, mb).assign(mask.castTo(dt).transpose());
             markPartialSteps(mask, fp.partial, "FusedLstm layer " + layerId());
         }
-        if (FusedLstmSteps.applies(gateFn, actFn, dt)) {
-            FusedLstmSteps.forward(fp.xw, rw, fp.ga, fp.h, fp.c, fp.tc, fp.maskTm, fp.partial, fp.hasInitialState,
+        LstmLoops loops = LstmLoops.forPass(gateFn, actFn, dt);
+        if (loops != null) {
+            loops.forward(fp.xw, rw, fp.ga, fp.h, fp.c, fp.tc, fp.maskTm, fp.partial, fp.hasInitialState,
                     (int) nT, (int) mb, (int) n);
         } else {
             forwardStepsNd4j(fp, rw, gateFn, actFn, training, tmpType, mgr);
@@ -251,11 +251,11 @@ public class FusedLstmLayer extends AbstractRecurrentLayer<FusedLstm> {
         // layers (PTB small's 200 units) while OpenBLAS has its threads: there the output layer keeps overlapping
         // its weight gradient with this layer's backward loop, which then runs on one thread.
         FusedLstm conf = layerConf();
-        return FusedLstmSteps.applies(conf.getGateActivationFn(), conf.getActivationFn(), dataType)
-                && RecurrentParallel.parts(miniBatch, (int) conf.getNOut()) > 1;
+        LstmLoops loops = LstmLoops.forPass(conf.getGateActivationFn(), conf.getActivationFn(), dataType);
+        return loops != null && loops.usesAllThreads(miniBatch, (int) conf.getNOut());
     }
 
-    /** The per-step loop in ND4J ops, for what {@link FusedLstmSteps} does not cover. */
+    /** The per-step loop in ND4J ops, for what {@link LstmLoops} does not cover. */
     private void forwardStepsNd4j(ForwardPass fp, INDArray rw, IActivation gateFn, IActivation actFn,
                                   boolean training, ArrayType tmpType, LayerWorkspaceMgr mgr) {
         final long nT = fp.steps;
@@ -352,9 +352,10 @@ public class FusedLstmLayer extends AbstractRecurrentLayer<FusedLstm> {
 
         // dL/dz of the steps that receive gradient, [nR·mb, 4n] in W's and RW's column order.
         INDArray dz;
-        if (FusedLstmSteps.applies(conf.getGateActivationFn(), conf.getActivationFn(), dt)) {
+        LstmLoops loops = LstmLoops.forPass(conf.getGateActivationFn(), conf.getActivationFn(), dt);
+        if (loops != null) {
             INDArray dzTm = mgr.createUninitialized(ArrayType.BP_WORKING_MEM, dt, new long[] {nR, mb, 4 * n}, 'c');
-            FusedLstmSteps.backward(fp.ga, fp.c, fp.tc, e, fp.maskTm, fp.partial, rw, dzTm, (int) nT, (int) end,
+            loops.backward(fp.ga, fp.c, fp.tc, e, fp.maskTm, fp.partial, rw, dzTm, (int) nT, (int) end,
                     (int) mb, (int) n);
             dz = dzTm.reshape('c', nR * mb, 4 * n);
         } else {
@@ -389,7 +390,7 @@ public class FusedLstmLayer extends AbstractRecurrentLayer<FusedLstm> {
     }
 
     /**
-     * The backward per-step loop in ND4J ops, for what {@link FusedLstmSteps} does not cover: fills dL/dz of steps
+     * The backward per-step loop in ND4J ops, for what {@link LstmLoops} does not cover: fills dL/dz of steps
      * end..T−1 and returns it as a [nR·mb, 4n] view; {@code e} [T, mb, n] receives the gradients flowing back.
      */
     private INDArray backwardStepsNd4j(ForwardPass fp, INDArray e, INDArray rw, long end, LayerWorkspaceMgr mgr) {

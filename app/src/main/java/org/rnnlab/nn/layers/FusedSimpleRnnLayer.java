@@ -2,9 +2,8 @@ package org.rnnlab.nn.layers;
 
 import org.rnnlab.nn.FusedLstm;
 import org.rnnlab.nn.FusedSimpleRnn;
-import org.rnnlab.nn.cpu.FusedSimpleRnnSteps;
+import org.rnnlab.nn.cpu.SimpleRnnLoops;
 import org.rnnlab.nn.cpu.kernel.DirectArray;
-import org.rnnlab.nn.cpu.kernel.RecurrentParallel;
 
 import static org.rnnlab.nn.layers.RecurrentArrays.applyActivation;
 import static org.rnnlab.nn.layers.RecurrentArrays.assignOrZero;
@@ -59,7 +58,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * No per-step allocations: all buffers are allocated once per call through the {@link LayerWorkspaceMgr}.
  * The output [mb, nOut, T] (NCW) is a permuted view of a time-major buffer, which a following fused layer reads
  * without a copy.
- * On the CPU backend, for FLOAT and DOUBLE, the per-step loops run in {@link FusedSimpleRnnSteps} instead (forward:
+ * On the CPU backend, for FLOAT and DOUBLE, the per-step loops run in {@link SimpleRnnLoops} instead (forward:
  * tanh only): Java loops and one direct product per step on the same buffers, split over threads by example for
  * large batches; the ND4J loops described above remain for the rest.
  *
@@ -207,8 +206,9 @@ public class FusedSimpleRnnLayer extends AbstractRecurrentLayer<FusedSimpleRnn> 
             markPartialSteps(mask, fp.partial, "FusedSimpleRnn layer " + layerId());
         }
 
-        if (FusedSimpleRnnSteps.forwardApplies(actFn, dt)) {
-            FusedSimpleRnnSteps.forward(fp.z, rw, fp.h, fp.maskTm, fp.partial, fp.hasInitialState, (int) nT,
+        SimpleRnnLoops loops = SimpleRnnLoops.forPass(dt);
+        if (loops != null && loops.coversForward(actFn)) {
+            loops.forward(fp.z, rw, fp.h, fp.maskTm, fp.partial, fp.hasInitialState, (int) nT,
                     (int) mb, (int) n);
         } else {
             forwardStepsNd4j(fp, rw, actFn, training);
@@ -225,7 +225,7 @@ public class FusedSimpleRnnLayer extends AbstractRecurrentLayer<FusedSimpleRnn> 
         return fp;
     }
 
-    /** The per-step loop in ND4J ops, for what {@link FusedSimpleRnnSteps} does not cover. */
+    /** The per-step loop in ND4J ops, for what {@link SimpleRnnLoops} does not cover. */
     private static void forwardStepsNd4j(ForwardPass fp, INDArray rw, IActivation actFn, boolean training) {
         final long nT = fp.steps;
         final long mb = fp.mb;
@@ -305,8 +305,9 @@ public class FusedSimpleRnnLayer extends AbstractRecurrentLayer<FusedSimpleRnn> 
 
         // dZ [nR, mb, n]: dL/dz for the steps that receive gradient, in the row order of X and H_prev.
         INDArray dz = mgr.createUninitialized(ArrayType.BP_WORKING_MEM, dt, stepsShape, 'c');
-        if (FusedSimpleRnnSteps.backwardApplies(dt)) {
-            FusedSimpleRnnSteps.backward(e, k, fp.maskTm, fp.partial, rw, dz, (int) nT, (int) end, (int) mb,
+        SimpleRnnLoops loops = SimpleRnnLoops.forPass(dt);
+        if (loops != null) {
+            loops.backward(e, k, fp.maskTm, fp.partial, rw, dz, (int) nT, (int) end, (int) mb,
                     (int) n);
         } else {
             backwardStepsNd4j(fp, e, k, rw, dz, end, mgr);
@@ -342,7 +343,7 @@ public class FusedSimpleRnnLayer extends AbstractRecurrentLayer<FusedSimpleRnn> 
     }
 
     /**
-     * The backward per-step loop in ND4J ops, for what {@link FusedSimpleRnnSteps} does not cover: fills
+     * The backward per-step loop in ND4J ops, for what {@link SimpleRnnLoops} does not cover: fills
      * {@code dz} [nR, mb, n] from {@code e} and the factors {@code k}; {@code e} receives the gradients flowing back.
      */
     private void backwardStepsNd4j(ForwardPass fp, INDArray e, INDArray k, INDArray rw, INDArray dz, long end,
@@ -386,8 +387,8 @@ public class FusedSimpleRnnLayer extends AbstractRecurrentLayer<FusedSimpleRnn> 
 
     @Override
     boolean loopsUseAllThreads(int miniBatch) {
-        return FusedSimpleRnnSteps.forwardApplies(layerConf().getActivationFn(), dataType)
-                && RecurrentParallel.exampleParts(miniBatch) > 1;
+        SimpleRnnLoops loops = SimpleRnnLoops.forPass(dataType);
+        return loops != null && loops.coversForward(layerConf().getActivationFn()) && loops.usesAllThreads(miniBatch);
     }
 
     @Override
