@@ -47,7 +47,7 @@ class InterruptProcessTest {
                 task: lm
                 seed: 7
                 data: {vocab_size: 20}
-                model: {cell: lstm, layers: 1, hidden_size: 8, keep_prob: 1.0, init_scale: 0.1}
+                model: {cell: lstm, layers: 1, hidden_size: 8, dropout: 0.0, init_scale: 0.1}
                 train: {batch_size: 2, num_steps: 4, epochs: 100000, learning_rate: 1.0, max_epoch: 1, lr_decay: 0.5, max_grad_norm: 5}
                 """);
         Path run = tmp.resolve("run");
