@@ -1,5 +1,6 @@
 package org.rnnlab.cli;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,6 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Ctrl-C as a user sends it: a real {@code rnnlab train} process gets SIGTERM while it trains, and must
  * write its checkpoint, print how to resume and exit (a signal cannot be raised inside the test's own JVM).
  */
+@Tag("slow")
 class InterruptProcessTest {
 
     @TempDir
