@@ -94,7 +94,7 @@ class SameSeedProcessTest {
 
     @Test
     void theSameSeedWithTwoThreadsGivesTheSameRunTwice() throws Exception {
-        Path data = LmCliTest.corpus(tmp, 150);
+        Path data = LmCliTest.corpus(tmp, 80);
         Path config = Files.writeString(tmp.resolve("tiny.yaml"), CONFIG);
         List<Output> runs = new ArrayList<>();
         for (String name : List.of("a", "b")) {
