@@ -55,7 +55,7 @@ for cfg in $CONFIGS; do
     ours=(); theirs=(); cell=""
     for _ in $(seq "$REPEATS"); do
       json="$(OMP_NUM_THREADS="$t" scripts/rnnlab --quiet bench --config "$cfg" --steps "$STEPS" --warmup "$WARMUP" "${SETS[@]}" --json)"
-      ours+=("$(sed -E 's/.*"wordsPerSecond":([0-9.eE+-]+).*/\1/' <<<"$json")")
+      ours+=("$(sed -E 's/.*"words_per_second":([0-9.eE+-]+).*/\1/' <<<"$json")")
       cell="$(sed -E 's/.*"cell":"([a-z]+)".*/\1/' <<<"$json")"
       if [ "$HAVE_TORCH" = 1 ] && [ "$cell" = lstm ] && [ -f "$PTB_DIR/ptb.train.txt" ]; then
         line="$(OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS="$t" /usr/bin/python3 "$REF" \

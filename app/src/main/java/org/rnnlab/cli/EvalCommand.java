@@ -1,12 +1,14 @@
 package org.rnnlab.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.rnnlab.eval.LmEvalJob;
 import org.rnnlab.eval.SentimentEvalJob;
 import org.rnnlab.eval.SentimentEvaluator;
+import org.rnnlab.eval.Split;
 import org.rnnlab.model.ModelFile;
 import org.rnnlab.model.ModelKind;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
@@ -21,15 +23,16 @@ import java.util.concurrent.Callable;
         description = "Evaluate a model: perplexity for a language model, accuracy/precision/recall/F1/AUC for a sentiment model.")
 final class EvalCommand implements Callable<Integer> {
 
-    @Option(names = "--model", required = true, paramLabel = "FILE", description = "Model file (best.zip, checkpoint.zip).")
-    Path model;
+    @Mixin
+    ModelOption model;
 
-    @Option(names = "--split", defaultValue = "test", paramLabel = "valid|test",
-            description = "Split to evaluate (default: ${DEFAULT-VALUE}).")
-    String split;
+    @Option(names = "--split", defaultValue = "test", paramLabel = "SPLIT", converter = SplitConverter.class,
+            description = {"Split to evaluate: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).",
+                    "train and valid of a sentiment model are the parts of the training reviews as its run divided them."})
+    Split split;
 
-    @Option(names = "--data", paramLabel = "DIR", description = "Dataset folder or file, instead of the managed datasets.")
-    Path data;
+    @Mixin
+    DataOption data;
 
     @Option(names = "--batch-size", paramLabel = "N",
             description = "Language models: evaluation batch size (default 1: the TensorFlow tutorial's eval_config, every word of the split);"
@@ -39,51 +42,61 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--num-steps", paramLabel = "N", description = "Language models: window length; with batch 1 it changes speed, not the result (default: 50 for batch 1, else the training num_steps).")
     Integer numSteps;
 
-    @Option(names = "--json", description = "Print one JSON object.")
-    boolean json;
+    @Mixin
+    JsonOutput json;
+
+    /** Reads a split by its lower-case name; picocli's own enum message would list both spellings of each. */
+    static final class SplitConverter implements CommandLine.ITypeConverter<Split> {
+        @Override
+        public Split convert(String value) {
+            Split s = Split.of(value);
+            if (s == null) {
+                throw new CommandLine.TypeConversionException("expected one of train, valid, test (got '" + value + "')");
+            }
+            return s;
+        }
+    }
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
-    public Integer call() throws Exception {
-        if (!split.equals("valid") && !split.equals("test") && !split.equals("train")) {
-            throw new org.rnnlab.UserInputException("--split: expected valid or test (got '" + split + "')");
-        }
-        ModelFile.Loaded loaded = ModelFile.read(model, false);
+    public Integer call() {
+        Path file = model.file();
+        ModelFile.Loaded loaded = ModelFile.read(file, false);
         PrintWriter out = spec.commandLine().getOut();
         if (loaded.kind() == ModelKind.LM) {
-            LmEvalJob.Result r = LmEvalJob.run(loaded, model, split, data, batchSize, numSteps, Datasets::locate);
-            if (json) {
+            LmEvalJob.Result r = LmEvalJob.run(loaded, file, split, data.path(), batchSize, numSteps, Datasets::locate);
+            if (json.enabled()) {
                 Map<String, Object> m = new LinkedHashMap<>();
-                m.put("model", model.toString());
-                m.put("split", split);
+                m.put("model", file.toString());
+                m.put("split", split.toString());
                 m.put("perplexity", r.figures().perplexity());
                 m.put("mean_cross_entropy", r.figures().meanCrossEntropy());
                 m.put("words", r.figures().words());
                 m.put("seconds", r.figures().seconds());
                 m.put("batch_size", r.batchSize());
                 m.put("num_steps", r.numSteps());
-                out.println(new ObjectMapper().writeValueAsString(m));
+                JsonOutput.print(out, m);
             } else {
                 out.printf(Locale.ROOT, "%s perplexity: %.2f%nmean cross-entropy: %.4f nats/word%nwords: %d%ntime: %.1f s (batch %d, %d steps)%n",
                         split, r.figures().perplexity(), r.figures().meanCrossEntropy(), r.figures().words(),
                         r.figures().seconds(), r.batchSize(), r.numSteps());
             }
         } else {
-            printSentiment(out, SentimentEvalJob.run(loaded, model, split, data, batchSize, Datasets::locate));
+            printSentiment(out, SentimentEvalJob.run(loaded, file, split, data.path(), batchSize, Datasets::locate));
         }
         out.flush();
         return Main.EXIT_OK;
     }
 
-    private void printSentiment(PrintWriter out, SentimentEvalJob.Result r) throws Exception {
+    private void printSentiment(PrintWriter out, SentimentEvalJob.Result r) {
         SentimentEvaluator.Result f = r.figures();
         long[][] c = f.confusion();
-        if (json) {
+        if (json.enabled()) {
             Map<String, Object> m = new LinkedHashMap<>();
-            m.put("model", model.toString());
-            m.put("split", split);
+            m.put("model", r.model().toString());
+            m.put("split", split.toString());
             m.put("reviews", f.reviews());
             m.put("accuracy", f.accuracy());
             m.put("precision", f.precision());
@@ -99,7 +112,7 @@ final class EvalCommand implements Callable<Integer> {
             m.put("confusion", confusion);
             m.put("seconds", f.seconds());
             m.put("batch_size", r.batchSize());
-            out.println(new ObjectMapper().writeValueAsString(m));
+            JsonOutput.print(out, m);
         } else {
             out.printf(Locale.ROOT, "%s accuracy: %.2f%% (%,d reviews)%nprecision: %.4f%nrecall: %.4f%nF1: %.4f%n"
                             + "ROC AUC: %.4f%nlog loss: %.4f%nconfusion matrix (rows actual, columns predicted):%n"

@@ -55,6 +55,11 @@ public final class Main implements Runnable {
         // Logging must be configured before any class touches Log4j, so the level flags are read
         // here, ahead of picocli (which parses them again for --help and validation).
         ConsoleLogging.configureFromArgs(args);
+        String threads = ThreadsEnvironment.problem(System.getenv(ThreadsEnvironment.VARIABLE));
+        if (threads != null) {
+            System.err.println("rnnlab: error: " + threads);
+            System.exit(EXIT_USAGE);
+        }
         int code = execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true));
         StopRequest.commandFinished();
         System.exit(code);

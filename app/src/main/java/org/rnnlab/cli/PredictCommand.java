@@ -1,12 +1,12 @@
 package org.rnnlab.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.rnnlab.UserInputException;
 import org.rnnlab.eval.Predictor;
 import org.rnnlab.model.ModelFile;
 import org.rnnlab.model.ModelKind;
 import org.rnnlab.model.SentimentClassifier;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -31,8 +31,8 @@ import java.util.concurrent.Callable;
                 "Reviews come from the arguments, from --file (one review per line) or, with neither, from standard input."})
 final class PredictCommand implements Callable<Integer> {
 
-    @Option(names = "--model", required = true, paramLabel = "FILE", description = "Sentiment model file (best.zip).")
-    Path model;
+    @Mixin
+    ModelOption model;
 
     @Parameters(paramLabel = "TEXT", arity = "0..*", description = "Review texts (quote each one).")
     List<String> texts = new ArrayList<>();
@@ -40,8 +40,8 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--file", paramLabel = "FILE", description = "Read reviews from FILE, one per line.")
     Path file;
 
-    @Option(names = "--json", description = "Print one JSON object per review.")
-    boolean json;
+    @Mixin
+    JsonOutput json;
 
     @Option(names = "--batch-size", defaultValue = "256", paramLabel = "N",
             description = "Reviews per network call (default: ${DEFAULT-VALUE}).")
@@ -51,27 +51,26 @@ final class PredictCommand implements Callable<Integer> {
     picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
-    public Integer call() throws Exception {
+    public Integer call() {
         List<String> reviews = new ArrayList<>(texts);
         if (file != null) {
             reviews.addAll(readFile(file));
         }
         // The model is checked before standard input is read, so a wrong model fails at once.
         Predictor predictor = new Predictor(
-                SentimentClassifier.of(ModelFile.read(model, ModelKind.SENTIMENT, "predict", false)), batchSize);
+                SentimentClassifier.of(ModelFile.read(model.file(), ModelKind.SENTIMENT, "predict", false)), batchSize);
         if (reviews.isEmpty()) {
             reviews.addAll(Predictor.readReviews(new InputStreamReader(System.in, StandardCharsets.UTF_8), "standard input"));
         }
         List<Predictor.Prediction> predictions = predictor.predict(reviews);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        ObjectMapper mapper = new ObjectMapper();
         for (int i = 0; i < predictions.size(); i++) {
             Predictor.Prediction p = predictions.get(i);
             if (p.warning() != null) {
                 err.printf("rnnlab: warning: review %d: %s%n", i + 1, p.warning());
             }
-            if (json) {
+            if (json.enabled()) {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("text", p.text());
                 m.put("label", p.label());
@@ -81,7 +80,7 @@ final class PredictCommand implements Callable<Integer> {
                 if (p.warning() != null) {
                     m.put("warning", p.warning());
                 }
-                out.println(mapper.writeValueAsString(m));
+                JsonOutput.print(out, m);
             } else {
                 out.printf(Locale.ROOT, "%s\t%.4f%n", p.label(), p.positiveProbability());
             }

@@ -1,15 +1,14 @@
 package org.rnnlab.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.logging.log4j.LogManager;
 import org.rnnlab.generate.Sampler;
 import org.rnnlab.model.ModelFile;
 import org.rnnlab.model.ModelKind;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,11 +17,12 @@ import java.util.concurrent.Callable;
 
 /** {@code rnnlab sample}: generates text from a language model. */
 @Command(name = "sample", mixinStandardHelpOptions = true,
-        description = "Generate text from a language model, one sample per line (the seed text, then the generated words).")
+        description = {"Generate text from a language model, one sample per line (the seed text, then the generated words).",
+                "With --json, one object per sample with each generated word's probability."})
 final class SampleCommand implements Callable<Integer> {
 
-    @Option(names = "--model", required = true, paramLabel = "FILE", description = "Language model file.")
-    Path model;
+    @Mixin
+    ModelOption model;
 
     @Option(names = "--seed-text", paramLabel = "TEXT", defaultValue = "", description = "Words that prime the model.")
     String seedText;
@@ -49,25 +49,24 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--no-stop-at-eos", description = "Keep generating past the end of a sentence.")
     boolean noStopAtEos;
 
-    @Option(names = "--json", description = "Print one JSON object per sample, with each word's probability.")
-    boolean json;
+    @Mixin
+    JsonOutput json;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
-    public Integer call() throws Exception {
+    public Integer call() {
         Sampler.Request req = new Sampler.Request(seedText, length, greedy ? 0 : temperature, topK, seed, count, !noStopAtEos);
-        ModelFile.Loaded loaded = ModelFile.read(model, ModelKind.LM, "sample", false);
+        ModelFile.Loaded loaded = ModelFile.read(model.file(), ModelKind.LM, "sample", false);
         Sampler.Result r = Sampler.sample(loaded.network(), loaded.vocabulary(), req);
         if (!r.unknownSeedWords().isEmpty()) {
             LogManager.getLogger(SampleCommand.class).warn("warning: seed words not in the vocabulary, read as <unk>: {}",
                     String.join(", ", r.unknownSeedWords()));
         }
         PrintWriter out = spec.commandLine().getOut();
-        ObjectMapper mapper = new ObjectMapper();
         for (Sampler.Sample s : r.samples()) {
-            if (json) {
+            if (json.enabled()) {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("seed_text", seedText);
                 m.put("text", s.text());
@@ -77,7 +76,7 @@ final class SampleCommand implements Callable<Integer> {
                 }
                 m.put("words", words);
                 m.put("ended_at_eos", s.endedAtEos());
-                out.println(mapper.writeValueAsString(m));
+                JsonOutput.print(out, m);
             } else {
                 // Like char-rnn, the seed opens the line: a sample that ends at once (the model
                 // thinks the sentence is complete) still reads as a sentence, not an empty line.

@@ -5,33 +5,32 @@ import org.rnnlab.train.SentimentTrainer;
 import org.rnnlab.train.TrainJob;
 import org.rnnlab.train.TrainOutcome;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /** {@code rnnlab train}: trains a model from a config file, or resumes a run. */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = {"Train a model from a YAML config (task: lm or sentiment).",
-                "Writes the resolved config, the log, metrics.csv, checkpoint.zip and best.zip into the run directory."})
+                "Writes the resolved config, the log, metrics.csv, checkpoint.zip and best.zip into the run directory.",
+                "With --resume, --set changes the resumed run, e.g. --set train.epochs=6 to train longer."})
 final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--config", paramLabel = "FILE", description = "Config file, for example configs/ptb-small.yaml.")
     Path config;
 
-    @Option(names = "--data", paramLabel = "DIR", description = "Dataset folder or file, instead of the managed datasets.")
-    Path data;
+    @Mixin
+    DataOption data;
 
     @Option(names = "--run-dir", paramLabel = "DIR", description = "Run directory (default: runs/NAME-TIMESTAMP).")
     Path runDir;
 
-    @Option(names = "--set", paramLabel = "KEY=VALUE", description = {"Override a config value, e.g. --set train.epochs=2 (repeatable).",
-                    "With --resume it changes the resumed run, e.g. --set train.epochs=6 to train longer."})
-    List<String> overrides = new ArrayList<>();
+    @Mixin
+    ConfigOverrides overrides;
 
     @Option(names = "--resume", arity = "0..1", paramLabel = "RUN_DIR", fallbackValue = "",
             description = "Continue the run in RUN_DIR (or in --run-dir) from its last checkpoint.")
@@ -45,7 +44,7 @@ final class TrainCommand implements Callable<Integer> {
         boolean resuming = resume != null;
         Path dir = resuming && !resume.isEmpty() ? Path.of(resume) : runDir;
         TrainOutcome outcome = TrainJob.run(
-                new TrainJob.Options(config, overrides, data, dir, resuming, ConsoleLogging.isQuiet()),
+                new TrainJob.Options(config, overrides.values(), data.path(), dir, resuming, ConsoleLogging.isQuiet()),
                 Datasets::locate,
                 run -> ConsoleLogging.attachRunLog(run.path()));
         PrintWriter out = spec.commandLine().getOut();

@@ -18,6 +18,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 import org.rnnlab.UserInputException;
 
 import java.io.IOException;
@@ -25,6 +27,9 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 /**
@@ -47,11 +52,27 @@ public final class ConfigLoader {
             .serializationInclusion(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
             .build();
 
+    private static final Logger LOG = LogManager.getLogger(ConfigLoader.class);
+    /** Deprecation lines already shown: a file read twice (a resumed run's config) reports each key once. */
+    private static final Set<String> REPORTED = ConcurrentHashMap.newKeySet();
+
     private ConfigLoader() {
     }
 
-    /** Loads a config file and applies overrides in the form {@code key.sub=value}. */
+    /**
+     * Loads a config file and applies overrides in the form {@code key.sub=value}. A key read under its old
+     * name ({@link RenamedKeys}) is reported once per process as a warning.
+     */
     public static RunConfig load(Path file, List<String> overrides) {
+        return load(file, overrides, line -> {
+            if (REPORTED.add(line)) {
+                LOG.warn("rnnlab: warning: " + line);
+            }
+        });
+    }
+
+    /** {@link #load(Path, List)}, telling {@code deprecations} one line per key read under its old name. */
+    public static RunConfig load(Path file, List<String> overrides, Consumer<String> deprecations) {
         String source = file.toString();
         JsonNode tree;
         try {
@@ -71,19 +92,26 @@ public final class ConfigLoader {
         if (!root.has("name")) {
             root.put("name", stem(file));
         }
+        RenamedKeys.rewrite(root, source, deprecations);
         for (String override : overrides) {
-            applyOverride(root, override);
+            applyOverride(root, override, deprecations);
         }
+        // An override may have set a whole section holding an old name.
+        RenamedKeys.rewrite(root, "--set", deprecations);
         return convert(root, source);
     }
 
-    /** Parses a config held in a string (as stored inside model files). */
+    /**
+     * Parses a config held in a string (as stored inside model files). Keys under their old names are read as
+     * the new ones and logged only at debug level: a model file's config is not the user's to edit.
+     */
     public static RunConfig parse(String yaml, String source) {
         try {
             JsonNode tree = YAML.readTree(yaml);
             if (tree == null || !tree.isObject()) {
                 throw new UserInputException(source + ": expected a YAML mapping");
             }
+            RenamedKeys.rewrite((ObjectNode) tree, source, LOG::debug);
             return convert(tree, source);
         } catch (JacksonException e) {
             throw new UserInputException(source + ": not valid YAML: " + oneLine(e.getOriginalMessage()));
@@ -123,7 +151,7 @@ public final class ConfigLoader {
         }
     }
 
-    private static void applyOverride(ObjectNode root, String override) {
+    private static void applyOverride(ObjectNode root, String override, Consumer<String> deprecations) {
         int eq = override.indexOf('=');
         if (eq <= 0) {
             throw new UserInputException("--set " + override + ": expected key=value, for example train.epochs=2");
@@ -135,6 +163,12 @@ public final class ConfigLoader {
             value = raw.isEmpty() ? JsonNodeFactory.instance.nullNode() : YAML.readTree(raw);
         } catch (JacksonException e) {
             throw new UserInputException("--set " + override + ": value is not valid YAML: " + oneLine(e.getOriginalMessage()));
+        }
+        RenamedKeys.Rename renamed = RenamedKeys.find(root.path("task").asText(""), key);
+        if (renamed != null) {
+            value = RenamedKeys.convert(renamed, value, "--set " + override);
+            key = renamed.newPath();
+            deprecations.accept(RenamedKeys.message("--set " + override, renamed, value));
         }
         String[] parts = key.split("\\.");
         ObjectNode node = root;

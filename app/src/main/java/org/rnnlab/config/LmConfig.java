@@ -49,13 +49,14 @@ public record LmConfig(String name, Long seed, Data data, Model model, Train tra
 
     /**
      * The network: embedding, {@code layers} stacked recurrent layers of {@code cell} ({@code lstm} or
-     * {@code gru}), softmax over the vocabulary. {@code keep_prob} is the dropout keep probability on
-     * non-recurrent connections; weights start uniform in ±{@code init_scale}. {@code impl} picks the
+     * {@code gru}), softmax over the vocabulary. {@code dropout} is the fraction of activations dropped on the
+     * non-recurrent connections (a drop rate as in Keras and PyTorch; the tutorial's {@code keep_prob} is
+     * {@code 1 - dropout}); weights start uniform in ±{@code init_scale}. {@code impl} picks the
      * layer implementations: {@code fused} (rnnlab's LSTM and softmax-output layers, which do a few
      * large products per step) or {@code dl4j} (DL4J's own {@code LSTM} and {@code RnnOutputLayer});
      * both compute the same function. GRUs always use rnnlab's GRU layer.
      */
-    public record Model(String cell, Integer layers, Integer hiddenSize, Integer embeddingSize, Double keepProb,
+    public record Model(String cell, Integer layers, Integer hiddenSize, Integer embeddingSize, Double dropout,
                         Double initScale, String impl) {
         public static final Set<String> CELLS = Set.of("lstm", "gru");
         public static final Set<String> IMPLS = Set.of("fused", "dl4j");
@@ -66,8 +67,17 @@ public record LmConfig(String name, Long seed, Data data, Model model, Train tra
             layers = atLeast("model.layers", orDefault(layers, 2), 1);
             hiddenSize = atLeast("model.hidden_size", orDefault(hiddenSize, 200), 1);
             embeddingSize = atLeast("model.embedding_size", orDefault(embeddingSize, hiddenSize), 1);
-            keepProb = inRange("model.keep_prob", orDefault(keepProb, 1.0), 0.0, 1.0);
+            dropout = inRangeLowerClosed("model.dropout", orDefault(dropout, 0.0), 0.0, 1.0);
             initScale = positive("model.init_scale", orDefault(initScale, 0.1));
+        }
+
+        /**
+         * The probability of keeping an activation, {@code 1 - dropout}, computed on the decimal values so that a
+         * config written with the old {@code keep_prob} gives back exactly that keep probability (DL4J's dropout
+         * takes it).
+         */
+        public double keepProbability() {
+            return Probabilities.complement(dropout);
         }
     }
 
@@ -77,7 +87,8 @@ public record LmConfig(String name, Long seed, Data data, Model model, Train tra
      * {@code max_grad_norm} (0 = no clipping); truncated BPTT over {@code num_steps} with the state
      * carried between windows. {@code eval_batch_size} is used for validation after each epoch;
      * {@code time_limit_minutes} stops training at the next window after that time (0 = no limit);
-     * {@code threads} sets ND4J's OpenMP threads (0 = the launcher's choice).
+     * {@code log_every} logs the training perplexity every that many steps (0 = only per epoch). The
+     * thread count is not a config key: the launcher sets it from {@code OMP_NUM_THREADS}.
      */
     public record Train(Integer batchSize, Integer numSteps, Integer epochs, Double learningRate, Integer maxEpoch,
                         Double lrDecay, Double maxGradNorm, Integer evalBatchSize, Double timeLimitMinutes,

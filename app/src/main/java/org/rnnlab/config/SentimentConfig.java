@@ -92,17 +92,17 @@ public record SentimentConfig(String name, Long seed, Data data, Model model, Tr
 
     /**
      * Adam at {@code learning_rate} with optional {@code l2} weight decay and gradient clipping to
-     * global norm {@code clip_norm} (0 = none); early stopping after {@code patience} epochs without a
+     * global L2 norm {@code max_grad_norm} (0 = none, the name the language model uses too); early stopping after {@code patience} epochs without a
      * better validation accuracy (0 = never stop early).
      */
-    public record Train(Integer batchSize, Integer epochs, Double learningRate, Double l2, Double clipNorm,
+    public record Train(Integer batchSize, Integer epochs, Double learningRate, Double l2, Double maxGradNorm,
                         Integer patience, Double timeLimitMinutes) {
         public Train {
             batchSize = atLeast("train.batch_size", orDefault(batchSize, 128), 1);
             epochs = atLeast("train.epochs", orDefault(epochs, 4), 1);
             learningRate = positive("train.learning_rate", orDefault(learningRate, 1e-3));
             l2 = nonNegative("train.l2", orDefault(l2, 0.0));
-            clipNorm = nonNegative("train.clip_norm", orDefault(clipNorm, 0.0));
+            maxGradNorm = nonNegative("train.max_grad_norm", orDefault(maxGradNorm, 0.0));
             patience = atLeast("train.patience", orDefault(patience, 0), 0);
             timeLimitMinutes = nonNegative("train.time_limit_minutes", orDefault(timeLimitMinutes, 0.0));
         }

@@ -25,10 +25,10 @@ public final class LmEvalJob {
     }
 
     /** The evaluation and what it was run on. */
-    public record Result(Path model, String split, int batchSize, int numSteps, LmEvaluator.Result figures) {
+    public record Result(Path model, Split split, int batchSize, int numSteps, LmEvaluator.Result figures) {
     }
 
-    public static Result run(ModelFile.Loaded model, Path modelPath, String split, Path dataDir, Integer batchSize,
+    public static Result run(ModelFile.Loaded model, Path modelPath, Split split, Path dataDir, Integer batchSize,
                              Integer numSteps, Function<String, Path> datasets) {
         LmConfig cfg = (LmConfig) model.config();
         int b = batchSize != null ? batchSize : 1;
@@ -36,7 +36,7 @@ public final class LmEvalJob {
         if (b < 1 || n < 1) {
             throw new UserInputException("--batch-size and --num-steps must be at least 1 (got " + b + ", " + n + ")");
         }
-        List<String> lines = LmCorpusSource.readSplits(cfg.data(), dataDir, datasets).split(split);
+        List<String> lines = LmCorpusSource.readSplits(cfg.data(), dataDir, datasets).split(split.toString());
         int[] stream = LmCorpus.encode(lines, model.vocabulary());
         return new Result(modelPath, split, b, n, LmEvaluator.evaluate(model.network(), stream, b, n));
     }

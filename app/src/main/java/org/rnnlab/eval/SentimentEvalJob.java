@@ -26,10 +26,10 @@ public final class SentimentEvalJob {
     }
 
     /** The evaluation and what it was run on. */
-    public record Result(Path model, String split, int batchSize, SentimentEvaluator.Result figures) {
+    public record Result(Path model, Split split, int batchSize, SentimentEvaluator.Result figures) {
     }
 
-    public static Result run(ModelFile.Loaded model, Path modelPath, String split, Path dataDir, Integer batchSize,
+    public static Result run(ModelFile.Loaded model, Path modelPath, Split split, Path dataDir, Integer batchSize,
                              Function<String, Path> datasets) {
         int b = batchSize != null ? batchSize : DEFAULT_BATCH;
         if (b < 1) {
@@ -38,7 +38,7 @@ public final class SentimentEvalJob {
         SentimentConfig cfg = (SentimentConfig) model.config();
         SentimentClassifier classifier = SentimentClassifier.of(model);
         ImdbLayout layout = SentimentDataSource.locate(cfg.data(), dataDir, datasets);
-        LabeledSequences data = SentimentDataSource.readSplit(cfg, split, classifier.encoder(), layout);
+        LabeledSequences data = SentimentDataSource.readSplit(cfg, split.toString(), classifier.encoder(), layout);
         return new Result(modelPath, split, b, SentimentEvaluator.evaluate(classifier, data, b));
     }
 }

@@ -67,13 +67,13 @@ public final class LmModelFactory {
         if (m.impl().equals("fused")) {
             SparseSoftmaxOutput.Builder out = new SparseSoftmaxOutput.Builder().nIn(nIn).nOut(vocabSize)
                     .dataFormat(RNNFormat.NCW);
-            return withDropout(out, m.keepProb()).build();
+            return withDropout(out, m.keepProbability()).build();
         }
         RnnOutputLayer.Builder out = new RnnOutputLayer.Builder(LossFunctions.LossFunction.SPARSE_MCXENT)
                 .nIn(nIn).nOut(vocabSize)
                 .activation(Activation.SOFTMAX)
                 .dataFormat(RNNFormat.NCW);
-        return withDropout(out, m.keepProb()).build();
+        return withDropout(out, m.keepProbability()).build();
     }
 
     private static Layer recurrent(LmConfig.Model m, int nIn) {
@@ -84,7 +84,7 @@ public final class LmModelFactory {
                         .activation(Activation.TANH)
                         .gateActivationFunction(Activation.SIGMOID)
                         .dataFormat(RNNFormat.NCW);
-                yield withDropout(b, m.keepProb()).build();
+                yield withDropout(b, m.keepProbability()).build();
             }
             case "lstm" -> {
                 if (m.impl().equals("fused")) {
@@ -94,7 +94,7 @@ public final class LmModelFactory {
                             .gateActivationFunction(Activation.SIGMOID)
                             .forgetGateBiasInit(0.0)
                             .dataFormat(RNNFormat.NCW);
-                    yield withDropout(b, m.keepProb()).build();
+                    yield withDropout(b, m.keepProbability()).build();
                 }
                 LSTM.Builder b = new LSTM.Builder()
                         .nIn(nIn).nOut(m.hiddenSize())
@@ -103,7 +103,7 @@ public final class LmModelFactory {
                         // The tutorial's forget_bias is 0; DL4J's default of 1 would change the model.
                         .forgetGateBiasInit(0.0)
                         .dataFormat(RNNFormat.NCW);
-                yield withDropout(b, m.keepProb()).build();
+                yield withDropout(b, m.keepProbability()).build();
             }
             default -> throw new IllegalArgumentException("Unsupported cell for the language model: " + m.cell());
         };
@@ -111,7 +111,7 @@ public final class LmModelFactory {
 
     /**
      * Zaremba's dropout on non-recurrent connections: DL4J drops a layer's input, and its value is
-     * the keep probability.
+     * the keep probability (the config's {@code dropout} is the drop rate).
      */
     private static <T extends Layer.Builder<T>> T withDropout(T builder, double keepProb) {
         if (keepProb < 1.0) {

@@ -125,7 +125,7 @@ public final class SentimentTrainer {
         // Logged here as well because the data is read before the run folder and its log exist.
         LOG.info("Data: {} training and {} validation reviews from {}", req.data().train().size(),
                 req.data().valid().size(), req.data().source());
-        GlobalNormClipping clipping = t.clipNorm() > 0 ? new GlobalNormClipping(t.clipNorm()) : null;
+        GlobalNormClipping clipping = t.maxGradNorm() > 0 ? new GlobalNormClipping(t.maxGradNorm()) : null;
         if (clipping != null) {
             net.setListeners(clipping);
         }
@@ -160,7 +160,7 @@ public final class SentimentTrainer {
                     double loss = net.score();
                     state = new TrainingState(epoch, k + 1, state.iteration() + 1, t.learningRate(), state.bestMetric(),
                             state.bestEpoch(), state.elapsedSeconds());
-                    Divergence.check(loss, epoch, k + 1, req.run().checkpoint(), "train.clip_norm");
+                    Divergence.check(loss, epoch, k + 1, req.run().checkpoint(), "train.max_grad_norm");
                     lossSum += loss * idx.length;
                     reviews += idx.length;
                     done++;

@@ -1,5 +1,6 @@
 package org.rnnlab.cli;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,6 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Ctrl-C as a user sends it: a real {@code rnnlab train} process gets SIGTERM while it trains, and must
  * write its checkpoint, print how to resume and exit (a signal cannot be raised inside the test's own JVM).
  */
+@Tag("slow")
 class InterruptProcessTest {
 
     @TempDir
@@ -47,7 +49,7 @@ class InterruptProcessTest {
                 task: lm
                 seed: 7
                 data: {vocab_size: 20}
-                model: {cell: lstm, layers: 1, hidden_size: 8, keep_prob: 1.0, init_scale: 0.1}
+                model: {cell: lstm, layers: 1, hidden_size: 8, dropout: 0.0, init_scale: 0.1}
                 train: {batch_size: 2, num_steps: 4, epochs: 100000, learning_rate: 1.0, max_epoch: 1, lr_decay: 0.5, max_grad_norm: 5}
                 """);
         Path run = tmp.resolve("run");

@@ -1,7 +1,6 @@
 package org.rnnlab.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -96,7 +95,7 @@ class SentimentCliTest {
         // The run's config remembers the data folder, so eval finds the test split without --data.
         Run eval = run("eval", "--model", best, "--split", "test", "--json");
         assertEquals(0, eval.code(), eval.err());
-        JsonNode e = new ObjectMapper().readTree(eval.out());
+        JsonNode e = JsonKeys.snakeCaseObjects(eval.out()).get(0);
         assertEquals(40, e.get("reviews").asInt());
         assertTrue(e.get("accuracy").asDouble() >= 0.9, train.out() + eval.out());
         for (String key : List.of("precision", "recall", "f1", "roc_auc", "log_loss", "confusion")) {
@@ -118,13 +117,7 @@ class SentimentCliTest {
 
         Run json = run("predict", "--model", best, "--json", "Great movie", "Zxq vbn");
         assertEquals(0, json.code(), json.err());
-        List<JsonNode> answers = json.out().lines().map(l -> {
-            try {
-                return new ObjectMapper().readTree(l);
-            } catch (Exception ex) {
-                throw new AssertionError(l, ex);
-            }
-        }).toList();
+        List<JsonNode> answers = JsonKeys.snakeCaseObjects(json.out());
         assertEquals(2, answers.size());
         assertEquals("pos", answers.get(0).get("label").asText());
         assertEquals("Great movie", answers.get(0).get("text").asText());

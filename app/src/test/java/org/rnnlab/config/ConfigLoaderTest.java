@@ -37,18 +37,20 @@ class ConfigLoaderTest {
         assertEquals(200, small.model().hiddenSize());
         assertEquals(20, small.train().numSteps());
         assertEquals(13, small.train().epochs());
-        assertEquals(1.0, small.model().keepProb());
+        assertEquals(0.0, small.model().dropout());
         assertEquals(5.0, small.train().maxGradNorm());
         LmConfig medium = (LmConfig) ConfigLoader.load(configs.resolve("ptb-medium.yaml"), List.of());
         assertEquals(650, medium.model().hiddenSize());
         assertEquals(35, medium.train().numSteps());
         assertEquals(39, medium.train().epochs());
-        assertEquals(0.5, medium.model().keepProb());
+        assertEquals(0.5, medium.model().dropout());
         assertEquals(0.8, medium.train().lrDecay());
         LmConfig large = (LmConfig) ConfigLoader.load(configs.resolve("ptb-large.yaml"), List.of());
         assertEquals(1500, large.model().hiddenSize());
         assertEquals(55, large.train().epochs());
         assertEquals(10.0, large.train().maxGradNorm());
+        assertEquals(0.65, large.model().dropout(), "the paper's keep probability 0.35");
+        assertEquals(0.35, large.model().keepProbability());
         assertEquals(1 / 1.15, large.train().lrDecay(), 1e-9);
     }
 
@@ -64,9 +66,9 @@ class ConfigLoaderTest {
     @Test
     void overridesReachNestedKeysAndKeepTypes() throws IOException {
         Path f = write("c.yaml", "task: lm\ntrain:\n  epochs: 3\n");
-        LmConfig c = (LmConfig) ConfigLoader.load(f, List.of("train.epochs=7", "model.cell=lstm", "model.keep_prob=0.5", "seed=9"));
+        LmConfig c = (LmConfig) ConfigLoader.load(f, List.of("train.epochs=7", "model.cell=lstm", "model.dropout=0.25", "seed=9"));
         assertEquals(7, c.train().epochs());
-        assertEquals(0.5, c.model().keepProb());
+        assertEquals(0.25, c.model().dropout());
         assertEquals(9L, c.seed());
         assertEquals("c", c.name(), "name defaults to the file name");
     }
@@ -91,10 +93,10 @@ class ConfigLoaderTest {
 
     @Test
     void outOfRangeValueNamesKeyAndRange() throws IOException {
-        Path f = write("bad.yaml", "task: lm\nmodel:\n  keep_prob: 1.5\n");
+        Path f = write("bad.yaml", "task: lm\nmodel:\n  dropout: 1.5\n");
         String msg = error(() -> ConfigLoader.load(f, List.of()));
-        assertTrue(msg.contains(f.toString()) && msg.contains("model.keep_prob") && msg.contains("1.5"), msg);
-        String msg2 = error(() -> ConfigLoader.load(f, List.of("model.keep_prob=0.5", "train.batch_size=0")));
+        assertTrue(msg.contains(f.toString()) && msg.contains("model.dropout") && msg.contains("1.5"), msg);
+        String msg2 = error(() -> ConfigLoader.load(f, List.of("model.dropout=0.5", "train.batch_size=0")));
         assertTrue(msg2.contains("train.batch_size") && msg2.contains("at least 1"), msg2);
     }
 

@@ -10,7 +10,9 @@ import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.recurrent.Bidirectional;
 import org.deeplearning4j.nn.conf.layers.wrapper.BaseWrapperLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
@@ -28,6 +30,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * networks with padded, masked minibatches: the masks, {@link RecurrentMask}, the pooling and the
  * Keras-style dropout must all give the gradient of the loss the forward pass computes.
  */
+@Tag("slow")
 class SentimentGradientCheckTest {
 
     private static void noUpdater(Layer layer) {
@@ -66,26 +69,21 @@ class SentimentGradientCheckTest {
                 .callEachIter(n -> Nd4j.getRandom().setSeed(7)));
     }
 
-    @Test
-    void gradientsAreRightWithMasksPoolingAndDropout() {
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {
+            "cell: rnn, pooling: last, input_dropout: 0.0",
+            "cell: rnn, pooling: last, input_dropout: 0.5, dropout: 0.3",
+            "cell: lstm, pooling: max, input_dropout: 0.5, output: softmax",
+            "cell: lstm, bidirectional: true, pooling: mean, input_dropout: 0.5",
+            "cell: gru, pooling: last, input_dropout: 0.5"})
+    void gradientsAreRightWithMasksPoolingAndDropout(String model) {
         DataType savedDefault = Nd4j.dataType();
         DataType savedFloat = Nd4j.defaultFloatingPointType();
         Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE); // GradientCheckUtil insists
         try {
-            checkAll();
+            assertTrue(check(model), model);
         } finally {
             Nd4j.setDefaultDataTypes(savedDefault, savedFloat);
-        }
-    }
-
-    private static void checkAll() {
-        for (String model : List.of(
-                "cell: rnn, pooling: last, input_dropout: 0.0",
-                "cell: rnn, pooling: last, input_dropout: 0.5, dropout: 0.3",
-                "cell: lstm, pooling: max, input_dropout: 0.5, output: softmax",
-                "cell: lstm, bidirectional: true, pooling: mean, input_dropout: 0.5",
-                "cell: gru, pooling: last, input_dropout: 0.5")) {
-            assertTrue(check(model), model);
         }
     }
 }

@@ -37,7 +37,7 @@ class LmTrainerTest {
         LmConfig cfg = (LmConfig) ConfigLoader.parse("""
                 task: lm
                 name: learn
-                model: {cell: lstm, layers: 1, hidden_size: 32, keep_prob: 1.0, init_scale: 0.3}
+                model: {cell: lstm, layers: 1, hidden_size: 32, dropout: 0.0, init_scale: 0.3}
                 train: {batch_size: 4, num_steps: 8, epochs: 4, learning_rate: 1.0, max_epoch: 3, lr_decay: 0.5}
                 """, "learn");
         LmCorpus corpus = TinyLm.corpus(200);
@@ -100,7 +100,7 @@ class LmTrainerTest {
 
     @Test
     void stateIsCarriedFromOneWindowToTheNext() {
-        LmConfig cfg = TinyLm.config("model: {cell: lstm, layers: 1, hidden_size: 8, keep_prob: 1.0, init_scale: 0.5}\n"
+        LmConfig cfg = TinyLm.config("model: {cell: lstm, layers: 1, hidden_size: 8, dropout: 0.0, init_scale: 0.5}\n"
                 .replace("", ""));
         LmCorpus corpus = TinyLm.corpus();
         TokenWindows w = new TokenWindows(corpus.train(), 2, 4);
@@ -140,7 +140,7 @@ class LmTrainerTest {
     void globalNormClippingBoundsTheWholeUpdate() {
         LmConfig cfg = TinyLm.config("").withName("clip");
         LmConfig clipped = (LmConfig) ConfigLoader.parse(ConfigLoader.toYaml(cfg)
-                .replace("max_grad_norm: 5.0", "max_grad_norm: 0.001").replace("keep_prob: 0.8", "keep_prob: 1.0"), "c");
+                .replace("max_grad_norm: 5.0", "max_grad_norm: 0.001").replace("dropout: 0.2", "dropout: 0.0"), "c");
         LmCorpus corpus = TinyLm.corpus();
         MultiLayerNetwork net = new MultiLayerNetwork(LmModelFactory.build(clipped, corpus.vocabulary().size()));
         net.init();

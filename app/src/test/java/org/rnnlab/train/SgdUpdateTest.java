@@ -109,7 +109,7 @@ class SgdUpdateTest {
     /** Without dropout, whose masks do not come from one seed here; the update is what is compared. */
     private static LmConfig noDropout() {
         return (LmConfig) ConfigLoader.parse(ConfigLoader.toYaml(TinyLm.config(""))
-                .replace("keep_prob: 0.8", "keep_prob: 1.0"), "tiny");
+                .replace("dropout: 0.2", "dropout: 0.0"), "tiny");
     }
 
     private static MultiLayerNetwork net(LmConfig cfg) {

@@ -19,7 +19,7 @@ final class TinyLm {
                 name: tiny
                 seed: 7
                 data: {vocab_size: 50}
-                model: {cell: lstm, layers: 2, hidden_size: 8, keep_prob: 0.8, init_scale: 0.1}
+                model: {cell: lstm, layers: 2, hidden_size: 8, dropout: 0.2, init_scale: 0.1}
                 train: {batch_size: 2, num_steps: 4, epochs: 2, learning_rate: 1.0, max_epoch: 1, lr_decay: 0.5, max_grad_norm: 5}
                 """ + extraYaml;
         return (LmConfig) ConfigLoader.parse(yaml, "tiny");
