@@ -6,7 +6,6 @@ import org.rnnlab.config.LmConfig;
 import org.rnnlab.config.RunConfig;
 import org.rnnlab.config.SentimentConfig;
 import org.rnnlab.data.lm.LmCorpus;
-import org.rnnlab.data.lm.LmCorpusSource;
 import org.rnnlab.data.sentiment.SentimentDataSource;
 
 import java.nio.file.Path;
@@ -85,7 +84,7 @@ public final class TrainJob {
         }
         onRunDir.accept(run);
         if (config instanceof LmConfig lm) {
-            LmCorpus corpus = LmCorpusSource.load(lm.data(), o.dataDir(), datasets);
+            LmCorpus corpus = LmData.load(lm, o.dataDir(), datasets, run);
             try (StopRequest stop = StopRequest.onInterrupt()) {
                 return LmTrainer.train(new LmTrainer.Request(lm, corpus, run, o.resume(), o.quiet(), stop));
             }
