@@ -25,9 +25,26 @@ final class LmData {
     private LmData() {
     }
 
-    static LmCorpus load(LmConfig config, Path dataDir, Function<String, Path> datasets, RunDirectory run) {
+    /** A corpus read and checked, with the split that {@link #record} writes into the run folder. */
+    record Loaded(LmConfig config, LmCorpusSource.Splits splits, LmCorpus corpus) {
+        LmCorpus record(RunDirectory run) {
+            writeSplit(config, splits, run);
+            return corpus;
+        }
+    }
+
+    /** Reads and checks the corpus; nothing is written, so a bad corpus leaves no run folder behind. */
+    static Loaded read(LmConfig config, Path dataDir, Function<String, Path> datasets) {
         LmCorpusSource.Splits splits = LmCorpusSource.readSplits(config.data(), dataDir, datasets, config.seed());
         LmCorpus corpus = LmCorpusSource.corpus(splits, config.data());
+        LmConfig.Train t = config.train();
+        requireWindow("train", corpus.train().length, t.batchSize(), t.numSteps(), "train.batch_size", splits.source());
+        requireWindow("valid", corpus.valid().length, t.evalBatchSize(), t.numSteps(), "train.eval_batch_size",
+                splits.source());
+        return new Loaded(config, splits, corpus);
+    }
+
+    private static void writeSplit(LmConfig config, LmCorpusSource.Splits splits, RunDirectory run) {
         if (splits.layout() != null) {
             Map<String, Object> record = new LinkedHashMap<>();
             record.put("source", splits.source());
@@ -40,11 +57,6 @@ final class LmData {
                 throw new UncheckedIOException(e);
             }
         }
-        LmConfig.Train t = config.train();
-        requireWindow("train", corpus.train().length, t.batchSize(), t.numSteps(), "train.batch_size", splits.source());
-        requireWindow("valid", corpus.valid().length, t.evalBatchSize(), t.numSteps(), "train.eval_batch_size",
-                splits.source());
-        return corpus;
     }
 
     private static void requireWindow(String split, int tokens, int batch, int steps, String batchKey, String source) {

@@ -122,6 +122,14 @@ class TextLmCliTest {
         assertEquals(2, small.code(), small.err());
         assertTrue(small.err().startsWith("rnnlab: error: " + tiny + ": the train split has ")
                 && small.err().contains("fewer than one batch window"), small.err());
+        assertFalse(Files.exists(dir.resolve("r1")), "a corpus refused leaves no run folder behind");
+        Path bin = dir.resolve("bin.txt");
+        Files.write(bin, new byte[] {'o', 'k', '\n', 'x', '_', 8, 'y'});
+        MainTest.Run binary = MainTest.run("train", "--config", config("words", "line").toString(), "--data",
+                bin.toString(), "--run-dir", dir.resolve("r3").toString());
+        assertEquals(2, binary.code());
+        assertEquals("rnnlab: error: " + bin + ": line 2, byte offset 5: binary data (byte 0x08); expected a plain UTF-8 text file",
+                binary.err().strip());
         Path bad = dir.resolve("bad.yaml");
         Files.writeString(bad, "task: lm\ndata: {tokenizer: bpe}\n");
         MainTest.Run tok = MainTest.run("train", "--config", bad.toString(), "--data", tiny.toString(), "--run-dir",
