@@ -51,7 +51,7 @@ final class BenchCommand implements Callable<Integer> {
         if (!(rc instanceof LmConfig cfg)) {
             throw new org.rnnlab.UserInputException(config + ": bench measures language-model configs (task: lm)");
         }
-        var corpus = LmCorpusSource.load(cfg.data(), data, Datasets::locate);
+        var corpus = LmCorpusSource.load(cfg.data(), data, Datasets::locate, cfg.seed());
         LmBenchmark.Result r = LmBenchmark.run(cfg, corpus, warmup, steps);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
