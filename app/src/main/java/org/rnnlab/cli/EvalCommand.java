@@ -73,6 +73,9 @@ final class EvalCommand implements Callable<Integer> {
                 m.put("split", split.toString());
                 m.put("perplexity", r.figures().perplexity());
                 m.put("mean_cross_entropy", r.figures().meanCrossEntropy());
+                if (!Double.isNaN(r.bitsPerCharacter())) {
+                    m.put("bits_per_character", r.bitsPerCharacter());
+                }
                 m.put("words", r.figures().words());
                 m.put("seconds", r.figures().seconds());
                 m.put("batch_size", r.batchSize());
@@ -82,6 +85,9 @@ final class EvalCommand implements Callable<Integer> {
                 out.printf(Locale.ROOT, "%s perplexity: %.2f%nmean cross-entropy: %.4f nats/word%nwords: %d%ntime: %.1f s (batch %d, %d steps)%n",
                         split, r.figures().perplexity(), r.figures().meanCrossEntropy(), r.figures().words(),
                         r.figures().seconds(), r.batchSize(), r.numSteps());
+                if (!Double.isNaN(r.bitsPerCharacter())) {
+                    out.printf(Locale.ROOT, "bits per character: %.4f (the words above are characters)%n", r.bitsPerCharacter());
+                }
             }
         } else {
             printSentiment(out, SentimentEvalJob.run(loaded, file, split, data.path(), batchSize, Datasets::locate));

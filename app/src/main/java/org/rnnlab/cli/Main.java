@@ -24,6 +24,7 @@ import java.util.List;
                 TrainCommand.class,
                 EvalCommand.class,
                 SampleCommand.class,
+                ScoreCommand.class,
                 PredictCommand.class,
                 BenchCommand.class,
                 DatasetsCommand.class,

@@ -17,9 +17,9 @@ public record LmConfig(String name, Long seed, Data data, Model model, Train tra
     public LmConfig {
         name = orDefault(name, "lm");
         seed = orDefault(seed, 1234L);
-        data = orDefault(data, new Data(null, null, null, null, null));
+        data = orDefault(data, new Data(null, null, null, null, null, null, null, null));
         model = orDefault(model, new Model(null, null, null, null, null, null, null));
-        train = orDefault(train, new Train(null, null, null, null, null, null, null, null, null, null));
+        train = orDefault(train, new Train(null, null, null, null, null, null, null, null, null, null, null));
     }
 
     @Override
@@ -32,9 +32,27 @@ public record LmConfig(String name, Long seed, Data data, Model model, Train tra
      * prefix of a user corpus ({@code NAME.train.txt}, ...); {@code path} a folder or a single text
      * file (split by {@code split} ratios); {@code vocab_size} caps the vocabulary (rarer words become
      * {@code <unk>}); {@code train_words} truncates the training text for short runs (0 = all).
+     * {@code tokenizer} ({@code whitespace}, PTB's reading and the default; {@code words}; {@code chars}),
+     * {@code lowercase} (not for {@code whitespace}) and {@code eos} ({@code line}, {@code paragraph},
+     * {@code none}) say how text becomes tokens (see {@code org.rnnlab.data.lm.TextFormat}). A single file or a
+     * folder of {@code .txt} files is split into train/valid/test by {@code split} ratios, in blocks of lines
+     * shuffled with the run's seed.
      */
-    public record Data(String dataset, String path, Integer vocabSize, List<Double> split, Long trainWords) {
+    public record Data(String dataset, String path, Integer vocabSize, List<Double> split, Long trainWords,
+                       String tokenizer, Boolean lowercase, String eos) {
+        public static final Set<String> TOKENIZERS = Set.of("whitespace", "words", "chars");
+        public static final Set<String> EOS_MODES = Set.of("line", "paragraph", "none");
+
+        /** The data section without the text-format keys (they take their defaults). */
+        public Data(String dataset, String path, Integer vocabSize, List<Double> split, Long trainWords) {
+            this(dataset, path, vocabSize, split, trainWords, null, null, null);
+        }
+
+        @com.fasterxml.jackson.annotation.JsonCreator
         public Data {
+            tokenizer = oneOf("data.tokenizer", orDefault(tokenizer, "whitespace"), TOKENIZERS);
+            lowercase = orDefault(lowercase, false);
+            eos = oneOf("data.eos", orDefault(eos, "line"), EOS_MODES);
             dataset = orDefault(dataset, "ptb");
             vocabSize = atLeast("data.vocab_size", orDefault(vocabSize, 10000), 3);
             split = orDefault(split, List.of(0.9, 0.05, 0.05));
@@ -89,11 +107,24 @@ public record LmConfig(String name, Long seed, Data data, Model model, Train tra
      * {@code time_limit_minutes} stops training at the next window after that time (0 = no limit);
      * {@code log_every} logs the training perplexity every that many steps (0 = only per epoch). The
      * thread count is not a config key: the launcher sets it from {@code OMP_NUM_THREADS}.
+     * {@code optimizer} is {@code sgd} (the PTB papers') or {@code adam} (what char-rnn-style models train with).
      */
     public record Train(Integer batchSize, Integer numSteps, Integer epochs, Double learningRate, Integer maxEpoch,
                         Double lrDecay, Double maxGradNorm, Integer evalBatchSize, Double timeLimitMinutes,
-                        Integer logEvery) {
+                        Integer logEvery, String optimizer) {
+        public static final Set<String> OPTIMIZERS = Set.of("sgd", "adam");
+
+        /** The schedule without {@code optimizer} (plain SGD). */
+        public Train(Integer batchSize, Integer numSteps, Integer epochs, Double learningRate, Integer maxEpoch,
+                     Double lrDecay, Double maxGradNorm, Integer evalBatchSize, Double timeLimitMinutes,
+                     Integer logEvery) {
+            this(batchSize, numSteps, epochs, learningRate, maxEpoch, lrDecay, maxGradNorm, evalBatchSize,
+                    timeLimitMinutes, logEvery, null);
+        }
+
+        @com.fasterxml.jackson.annotation.JsonCreator
         public Train {
+            optimizer = oneOf("train.optimizer", orDefault(optimizer, "sgd"), OPTIMIZERS);
             batchSize = atLeast("train.batch_size", orDefault(batchSize, 20), 1);
             numSteps = atLeast("train.num_steps", orDefault(numSteps, 20), 1);
             epochs = atLeast("train.epochs", orDefault(epochs, 13), 1);

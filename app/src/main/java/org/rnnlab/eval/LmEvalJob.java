@@ -4,6 +4,7 @@ import org.rnnlab.UserInputException;
 import org.rnnlab.config.LmConfig;
 import org.rnnlab.data.lm.LmCorpus;
 import org.rnnlab.data.lm.LmCorpusSource;
+import org.rnnlab.data.lm.TextFormat;
 import org.rnnlab.model.ModelFile;
 
 import java.nio.file.Path;
@@ -25,7 +26,12 @@ public final class LmEvalJob {
     }
 
     /** The evaluation and what it was run on. */
-    public record Result(Path model, Split split, int batchSize, int numSteps, LmEvaluator.Result figures) {
+    public record Result(Path model, Split split, int batchSize, int numSteps, LmEvaluator.Result figures,
+                         String tokenizer) {
+        /** Bits per character for a {@code chars} model (each {@code <eos>} counts as the line end it stands for), else NaN. */
+        public double bitsPerCharacter() {
+            return tokenizer.equals("chars") ? figures.meanCrossEntropy() / Math.log(2) : Double.NaN;
+        }
     }
 
     public static Result run(ModelFile.Loaded model, Path modelPath, Split split, Path dataDir, Integer batchSize,
@@ -36,8 +42,9 @@ public final class LmEvalJob {
         if (b < 1 || n < 1) {
             throw new UserInputException("--batch-size and --num-steps must be at least 1 (got " + b + ", " + n + ")");
         }
-        List<String> lines = LmCorpusSource.readSplits(cfg.data(), dataDir, datasets).split(split.toString());
-        int[] stream = LmCorpus.encode(lines, model.vocabulary());
-        return new Result(modelPath, split, b, n, LmEvaluator.evaluate(model.network(), stream, b, n));
+        List<String> lines = LmCorpusSource.readSplits(cfg.data(), dataDir, datasets, cfg.seed()).split(split.toString());
+        int[] stream = LmCorpus.encode(lines, model.vocabulary(), TextFormat.of(cfg.data()));
+        return new Result(modelPath, split, b, n, LmEvaluator.evaluate(model.network(), stream, b, n),
+                cfg.data().tokenizer());
     }
 }

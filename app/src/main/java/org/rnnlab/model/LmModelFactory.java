@@ -13,6 +13,7 @@ import org.deeplearning4j.nn.conf.layers.RnnOutputLayer;
 import org.deeplearning4j.nn.weights.WeightInitDistribution;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 import org.rnnlab.config.LmConfig;
@@ -39,7 +40,7 @@ public final class LmModelFactory {
         NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder()
                 .seed(config.seed())
                 .dataType(DataType.FLOAT)
-                .updater(new Sgd(t.learningRate()))
+                .updater(t.optimizer().equals("adam") ? new Adam(t.learningRate()) : new Sgd(t.learningRate()))
                 .weightInit(new WeightInitDistribution(new UniformDistribution(-s, s)))
                 .biasInit(0.0)
                 .trainingWorkspaceMode(WorkspaceMode.ENABLED)

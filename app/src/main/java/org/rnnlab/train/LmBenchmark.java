@@ -53,7 +53,7 @@ public final class LmBenchmark {
         if (!(rc instanceof LmConfig cfg)) {
             throw new UserInputException(req.configFile() + ": bench measures language-model configs (task: lm)");
         }
-        return run(cfg, LmCorpusSource.load(cfg.data(), req.dataDir(), datasets), req.warmup(), req.steps());
+        return run(cfg, LmCorpusSource.load(cfg.data(), req.dataDir(), datasets, cfg.seed()), req.warmup(), req.steps());
     }
 
     public static Result run(LmConfig cfg, LmCorpus corpus, int warmup, int steps) {

@@ -6,7 +6,6 @@ import org.rnnlab.config.LmConfig;
 import org.rnnlab.config.RunConfig;
 import org.rnnlab.config.SentimentConfig;
 import org.rnnlab.data.lm.LmCorpus;
-import org.rnnlab.data.lm.LmCorpusSource;
 import org.rnnlab.data.sentiment.SentimentDataSource;
 
 import java.nio.file.Path;
@@ -43,6 +42,7 @@ public final class TrainJob {
         RunDirectory run;
         RunConfig config;
         SentimentDataSource.TrainingData sentimentData = null;
+        LmData.Loaded lmData = null;
         if (o.resume()) {
             if (o.runDir() == null) {
                 throw new UserInputException("--resume: name the run directory to continue (--resume RUN_DIR)");
@@ -81,11 +81,14 @@ public final class TrainJob {
                 // Read before the run folder exists, so a wrong dataset folder or review leaves nothing behind.
                 sentimentData = loadSentimentData(s, o.dataDir(), datasets);
             }
+            if (config instanceof LmConfig lm) {
+                lmData = LmData.read(lm, o.dataDir(), datasets);
+            }
             run = RunDirectory.create(o.runDir(), config);
         }
         onRunDir.accept(run);
         if (config instanceof LmConfig lm) {
-            LmCorpus corpus = LmCorpusSource.load(lm.data(), o.dataDir(), datasets);
+            LmCorpus corpus = (lmData != null ? lmData : LmData.read(lm, o.dataDir(), datasets)).record(run);
             try (StopRequest stop = StopRequest.onInterrupt()) {
                 return LmTrainer.train(new LmTrainer.Request(lm, corpus, run, o.resume(), o.quiet(), stop));
             }

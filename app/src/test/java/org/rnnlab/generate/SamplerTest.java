@@ -57,8 +57,16 @@ class SamplerTest {
         MultiLayerNetwork net = model();
         Sampler.Result r = Sampler.sample(net, VOCAB, new Sampler.Request("the", 200, 1.0, 0, 3, 5, true));
         for (Sampler.Sample s : r.samples()) {
-            assertFalse(s.words().contains("<eos>"));
+            List<String> w = s.words();
+            for (int i = 0; i < w.size(); i++) {
+                // An <eos> is passed over only where it would close a sentence of no words (the seed's own).
+                assertTrue(!w.get(i).equals("<eos>") || i == 0 || w.get(i - 1).equals("<eos>"), w.toString());
+            }
             assertTrue(s.endedAtEos() || s.words().size() == 200);
+            if (s.endedAtEos()) {
+                assertEquals("<eos>", s.tokens().get(s.tokens().size() - 1), "the <eos> it stopped at is listed");
+                assertEquals(s.tokens().size(), s.probabilities().size());
+            }
         }
         assertTrue(r.samples().stream().anyMatch(Sampler.Sample::endedAtEos), "with 9 words, <eos> comes up within 200 draws");
         Sampler.Result on = Sampler.sample(net, VOCAB, new Sampler.Request("the", 200, 1.0, 0, 3, 5, false));
@@ -90,7 +98,77 @@ class SamplerTest {
     }
 
     @Test
+    void topKKeepsExactlyKWhenWordsTieAtTheCutOff() {
+        double[] p = {0.3, 0.3, 0.3, 0.1};
+        Random r = new Random(3);
+        int[] counts = new int[4];
+        for (int i = 0; i < 3000; i++) {
+            counts[Sampler.choose(p, 1.0, 2, r)]++;
+        }
+        assertEquals(0, counts[2] + counts[3], "top-2 draws two words, never the third one tied at the cut-off");
+        assertTrue(counts[0] > 1300 && counts[1] > 1300);
+    }
+
+    @Test
+    void topPKeepsTheSmallestNucleus() {
+        double[] p = {0.1, 0.5, 0.25, 0.15};
+        Random r = new Random(4);
+        int[] counts = new int[4];
+        for (int i = 0; i < 6000; i++) {
+            counts[Sampler.choose(p, 1.0, 0, 0.7, r)]++;
+        }
+        assertEquals(0, counts[0] + counts[3], "0.5 + 0.25 reaches 0.7");
+        assertEquals(0.5 / 0.75, counts[1] / 6000.0, 0.03);
+    }
+
+    @Test
+    void noUnkNeverEmitsUnknown() {
+        MultiLayerNetwork net = model();
+        Sampler.Request free = new Sampler.Request("the", 150, 3.0, 0, 1.0, 11, 3, false, false, 1);
+        assertTrue(Sampler.sample(net, VOCAB, free).samples().stream().anyMatch(s -> s.tokens().contains("<unk>")),
+                "at a high temperature an untrained model draws <unk> within 450 tokens");
+        Sampler.Request noUnk = new Sampler.Request("the", 150, 3.0, 0, 1.0, 11, 3, false, true, 1);
+        assertTrue(Sampler.sample(net, VOCAB, noUnk).samples().stream().noneMatch(s -> s.tokens().contains("<unk>")));
+    }
+
+    @Test
+    void minWordsGoesOnToTheEndOfALongEnoughSentence() {
+        MultiLayerNetwork net = model();
+        org.rnnlab.data.lm.TextFormat ptb = new org.rnnlab.data.lm.TextFormat(new org.rnnlab.data.lm.WhitespaceTokenizer(), "line");
+        Sampler.Result r = Sampler.sample(net, VOCAB, ptb, new Sampler.Request("", 400, 1.0, 0, 1.0, 5, 6, true, false, 4));
+        assertTrue(r.samples().stream().anyMatch(Sampler.Sample::endedAtEos));
+        for (Sampler.Sample s : r.samples()) {
+            if (s.endedAtEos()) {
+                List<String> w = s.words();
+                int lastEos = w.lastIndexOf("<eos>");
+                assertTrue(w.size() - lastEos - 1 >= 4, "the sentence it stopped after has 4 words or more: " + w);
+            }
+        }
+    }
+
+    @Test
+    void charModelSamplesAreDeterministicAndJoinedBack() {
+        Vocabulary chars = Vocabulary.fromCounts(Map.of("<eos>", 5L, "a", 4L, "b", 3L, " ", 2L, ".", 1L), 20,
+                List.of("<unk>"), "<unk>");
+        LmConfig cfg = (LmConfig) ConfigLoader.parse("task: lm\nseed: 5\nmodel: {layers: 1, hidden_size: 6, init_scale: 1.0}\n", "t");
+        MultiLayerNetwork net = new MultiLayerNetwork(LmModelFactory.build(cfg, chars.size()));
+        net.init();
+        org.rnnlab.data.lm.TextFormat f = new org.rnnlab.data.lm.TextFormat(org.rnnlab.data.lm.Tokenizer.of("chars", false), "none");
+        Sampler.Request req = new Sampler.Request("ab a", 40, 1.0, 0, 0.9, 21, 2, false, true, 1);
+        Sampler.Result a = Sampler.sample(net, chars, f, req);
+        assertEquals(a, Sampler.sample(net, chars, f, req));
+        Sampler.Sample s = a.samples().get(0);
+        assertEquals(String.join("", s.words()).replace("<eos>", " "), s.text());
+        assertEquals("ab a" + s.text(), a.fullText(s, f));
+        assertThrows(UserInputException.class, () -> Sampler.sample(net, Vocabulary.fromCounts(Map.of("a", 1L), 5,
+                List.of("<unk>"), "<unk>"), f, new Sampler.Request("", 5, 1.0, 0, 1, 1, true)),
+                "no seed and no sentence ends: nothing to start from");
+    }
+
+    @Test
     void badRequestsAreUserErrors() {
+        assertThrows(UserInputException.class, () -> new Sampler.Request("", 5, 1, 0, 0.0, 1, 1, true, false, 1));
+        assertThrows(UserInputException.class, () -> new Sampler.Request("", 5, 1, 0, 1.0, 1, 1, true, false, -1));
         assertThrows(UserInputException.class, () -> new Sampler.Request("", 0, 1, 0, 1, 1, true));
         assertThrows(UserInputException.class, () -> new Sampler.Request("", 5, -1, 0, 1, 1, true));
         assertThrows(UserInputException.class, () -> new Sampler.Request("", 5, 1, -3, 1, 1, true));

@@ -12,8 +12,8 @@ import java.util.stream.Stream;
 
 /**
  * Finds and reads the text of a language-model run: a folder with {@code NAME.train.txt},
- * {@code NAME.valid.txt}, {@code NAME.test.txt} (PTB's layout), or one text file split into
- * train/valid/test by line ratios.
+ * {@code NAME.valid.txt}, {@code NAME.test.txt} (PTB's layout), or one text file or a folder of
+ * {@code .txt} files split into train/valid/test by {@code data.split} ratios ({@link SeededSplit}).
  */
 public final class LmCorpusSource {
 
@@ -26,13 +26,30 @@ public final class LmCorpusSource {
      * (project {@code datasets/}, then the mirror).
      */
     public static LmCorpus load(LmConfig.Data data, Path explicit, Function<String, Path> managed) {
-        Splits splits = readSplits(data, explicit, managed);
-        return LmCorpus.fromLines(splits.train(), splits.valid(), splits.test(), data.vocabSize(), data.trainWords(),
-                splits.source());
+        return load(data, explicit, managed, 0);
     }
 
-    /** The lines of each split, and where they came from (for messages). */
-    public record Splits(List<String> train, List<String> valid, List<String> test, String source) {
+    /** As {@link #load(LmConfig.Data, Path, Function)}, with the seed of a single file's or folder's split. */
+    public static LmCorpus load(LmConfig.Data data, Path explicit, Function<String, Path> managed, long seed) {
+        return corpus(readSplits(data, explicit, managed, seed), data);
+    }
+
+    /** Tokenizes the splits as {@code data} says and encodes them over the training split's vocabulary. */
+    public static LmCorpus corpus(Splits splits, LmConfig.Data data) {
+        return LmCorpus.fromLines(splits.train(), splits.valid(), splits.test(), data.vocabSize(), data.trainWords(),
+                splits.source(), TextFormat.of(data));
+    }
+
+    /**
+     * The lines of each split, where they came from (for messages), and for a seeded split which lines of
+     * which file went where ({@code layout}, null for PTB's layout), which the run folder records.
+     */
+    public record Splits(List<String> train, List<String> valid, List<String> test, String source,
+                         java.util.Map<String, List<String>> layout) {
+        public Splits(List<String> train, List<String> valid, List<String> test, String source) {
+            this(train, valid, test, source, null);
+        }
+
         public List<String> split(String name) {
             return switch (name) {
                 case "train" -> train;
@@ -45,15 +62,25 @@ public final class LmCorpusSource {
 
     /** Finds the corpus (see {@link #load}) and reads its three splits. */
     public static Splits readSplits(LmConfig.Data data, Path explicit, Function<String, Path> managed) {
+        return readSplits(data, explicit, managed, 0);
+    }
+
+    /** Finds the corpus and reads its three splits; {@code seed} shuffles a single file's or folder's blocks. */
+    public static Splits readSplits(LmConfig.Data data, Path explicit, Function<String, Path> managed, long seed) {
         Path location = explicit != null ? explicit
                 : data.path() != null ? Path.of(data.path())
                 : managed.apply(data.dataset());
         if (Files.isRegularFile(location)) {
-            return splitSingleFile(location, data);
+            return SeededSplit.split(List.of(location), data, seed, location.toString());
         }
         if (!Files.isDirectory(location)) {
             throw new UserInputException(location + ": corpus not found (expected a folder with "
-                    + data.dataset() + ".train.txt, .valid.txt, .test.txt, or one text file)");
+                    + data.dataset() + ".train.txt, .valid.txt, .test.txt, a folder of .txt files, or one text file)");
+        }
+        List<Path> texts = plainTextFiles(location);
+        if (!Files.isRegularFile(location.resolve(data.dataset() + ".train.txt"))
+                && texts.stream().noneMatch(p -> p.getFileName().toString().endsWith(".train.txt")) && !texts.isEmpty()) {
+            return SeededSplit.split(texts, data, seed, location.toString());
         }
         LmCorpus.Files files = splitFiles(location, data.dataset());
         return new Splits(TextLineReader.readLines(files.train()), TextLineReader.readLines(files.valid()),
@@ -90,17 +117,11 @@ public final class LmCorpusSource {
         return new LmCorpus.Files(train, valid, test);
     }
 
-    private static Splits splitSingleFile(Path file, LmConfig.Data data) {
-        List<String> lines = TextLineReader.readLines(file).stream().filter(l -> !l.isBlank()).toList();
-        if (lines.size() < 3) {
-            throw new UserInputException(file + ": needs at least 3 non-empty lines to split into train, valid and test (found "
-                    + lines.size() + ")");
+    private static List<Path> plainTextFiles(Path dir) {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(p -> p.getFileName().toString().endsWith(".txt") && Files.isRegularFile(p)).sorted().toList();
+        } catch (IOException e) {
+            throw new UserInputException(dir + ": cannot list corpus folder: " + e.getMessage());
         }
-        int nTrain = Math.max(1, (int) Math.round(lines.size() * data.split().get(0)));
-        int nValid = Math.max(1, (int) Math.round(lines.size() * data.split().get(1)));
-        nTrain = Math.min(nTrain, lines.size() - 2);
-        nValid = Math.min(nValid, lines.size() - nTrain - 1);
-        return new Splits(lines.subList(0, nTrain), lines.subList(nTrain, nTrain + nValid),
-                lines.subList(nTrain + nValid, lines.size()), file.toString());
     }
 }

@@ -13,7 +13,8 @@ import java.util.List;
 
 /**
  * Reads a text file line by line through DataVec's {@link LineRecordReader}, so corpora enter the
- * application through the same record-reader pipeline as the other datasets.
+ * application through the same record-reader pipeline as the other datasets. Files that are not UTF-8
+ * text are refused first ({@link TextValidator}).
  */
 public final class TextLineReader {
 
@@ -25,6 +26,7 @@ public final class TextLineReader {
         if (!Files.isRegularFile(file)) {
             throw new UserInputException(file + ": corpus file not found");
         }
+        TextValidator.check(file);
         List<String> lines = new ArrayList<>();
         try (LineRecordReader reader = new LineRecordReader()) {
             reader.initialize(new FileSplit(file.toFile()));

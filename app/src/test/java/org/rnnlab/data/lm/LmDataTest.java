@@ -60,7 +60,9 @@ class LmDataTest {
         assertEquals(16, s.train().size());
         assertEquals(2, s.valid().size());
         assertEquals(2, s.test().size());
-        assertEquals("line 16", s.valid().get(0));
+        assertNotEquals(List.of("line 16", "line 17"), s.valid(), "blocks are shuffled, not the last lines");
+        assertEquals(s, LmCorpusSource.readSplits(new LmConfig.Data("x", f.toString(), 100, List.of(0.8, 0.1, 0.1), null),
+                null, n -> null), "same seed, same split");
     }
 
     @Test
