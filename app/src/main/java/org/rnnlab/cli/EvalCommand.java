@@ -53,7 +53,8 @@ final class EvalCommand implements Callable<Integer> {
         ModelFile.Loaded loaded = ModelFile.read(model, false);
         PrintWriter out = spec.commandLine().getOut();
         if (loaded.kind() == ModelKind.LM) {
-            LmEvalJob.Result r = LmEvalJob.run(loaded, model, split, data, batchSize, numSteps, Datasets::locate);
+            LmEvalJob.Result r = LmEvalJob.run(loaded, model, split, data, batchSize, numSteps, Datasets::locate,
+                    ConsoleLogging.isQuiet() || json);
             if (json) {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("model", model.toString());
