@@ -3,6 +3,7 @@ package org.rnnlab.monitor.ui;
 import io.vertx.core.Context;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.impl.VertxInternal;
@@ -34,8 +35,13 @@ final class BoundUiServer extends VertxUIServer {
 
     /** Starts a server on {@code host:port} (port 0: any free port) and waits until it listens. */
     static BoundUiServer start(String host, int port) throws Exception {
+        // Vert.x logs through java.util.logging unless told otherwise; through SLF4J it follows rnnlab's log levels.
+        System.setProperty("vertx.logger-delegate-factory-class-name", "io.vertx.core.logging.SLF4JLogDelegateFactory");
         BoundUiServer server = new BoundUiServer(host, port);
-        Vertx vertx = Vertx.vertx();
+        // DL4J builds its UI modules (templates, i18n files) on the event loop: on a busy machine that takes seconds,
+        // and Vert.x's default 2 s limit would warn about a blocked thread every second meanwhile.
+        Vertx vertx = Vertx.vertx(new VertxOptions().setMaxEventLoopExecuteTime(60_000_000_000L)
+                .setMaxWorkerExecuteTime(600_000_000_000L));
         java.util.concurrent.CompletableFuture<String> deployed = new java.util.concurrent.CompletableFuture<>();
         vertx.deployVerticle(server, ar -> {
             if (ar.succeeded()) {
