@@ -72,7 +72,8 @@ final class EvalCommand implements Callable<Integer> {
                         r.figures().seconds(), r.batchSize(), r.numSteps());
             }
         } else {
-            printSentiment(out, SentimentEvalJob.run(loaded, model, split, data, batchSize, Datasets::locate));
+            printSentiment(out, SentimentEvalJob.run(loaded, model, split, data, batchSize, Datasets::locate,
+                    ConsoleLogging.isQuiet() || json));
         }
         out.flush();
         return Main.EXIT_OK;
