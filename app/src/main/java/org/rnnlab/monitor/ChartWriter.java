@@ -25,6 +25,13 @@ public final class ChartWriter {
     /** Series with more points than this are drawn as bare lines; fewer get a marker on every point. */
     private static final int MARKER_LIMIT = 60;
 
+    static {
+        // Ctrl-C stops training inside the JVM's shutdown, where the curves are drawn once more. ImageIO's default
+        // file cache registers a shutdown hook of its own, which fails there ("Shutdown in progress"); the memory
+        // cache does not, and a chart is a few tens of kilobytes.
+        javax.imageio.ImageIO.setUseCache(false);
+    }
+
     private ChartWriter() {
     }
 

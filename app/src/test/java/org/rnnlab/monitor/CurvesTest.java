@@ -83,6 +83,25 @@ class CurvesTest {
     }
 
     @Test
+    void drawsTheSentimentCurvesAsPngs() throws Exception {
+        Path run = Files.createDirectories(dir.resolve("imdb"));
+        try (StepLog log = new StepLog(run, 2)) {
+            for (int step = 1; step <= 20; step++) {
+                log.add(new StepRecord(step, (step + 9) / 10, step * 128L, 0.7 / step, Double.NaN, 1.5, 0.001, 900));
+            }
+        }
+        Files.writeString(run.resolve("metrics.csv"), "epoch,train_loss,valid_loss,valid_accuracy,reviews_per_second,"
+                + "epoch_seconds,valid_seconds,grad_norm_mean\n1,0.6,0.5,0.75,900,14,1,1.5\n2,0.4,0.45,0.8,900,14,1,1.5\n");
+        RunCurves c = RunCurves.read(run);
+        assertFalse(c.isLanguageModel());
+        assertEquals("reviews", c.seenUnit());
+        assertEquals(List.of("curve-loss.png", "curve-accuracy.png", "curve-loss-reviews.png", "curve-learning-rate.png",
+                "curve-grad-norm.png", "curve-speed.png"),
+                CurveCharts.write(run).stream().map(p -> p.getFileName().toString()).toList());
+        assertArrayEquals(new double[] {1280, 2560}, c.series("valid_accuracy", XAxis.SEEN, "a").orElseThrow().x());
+    }
+
+    @Test
     void plotsTwoRunsAndACrashedRunFromItsStepLog() throws Exception {
         Path a = lmRun("a", 2, 10, 2, true);
         Path b = lmRun("b", 1, 10, 2, false);
