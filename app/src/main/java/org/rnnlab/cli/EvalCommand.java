@@ -66,7 +66,8 @@ final class EvalCommand implements Callable<Integer> {
         ModelFile.Loaded loaded = ModelFile.read(file, false);
         PrintWriter out = spec.commandLine().getOut();
         if (loaded.kind() == ModelKind.LM) {
-            LmEvalJob.Result r = LmEvalJob.run(loaded, file, split, data.path(), batchSize, numSteps, Datasets::locate);
+            LmEvalJob.Result r = LmEvalJob.run(loaded, file, split, data.path(), batchSize, numSteps, Datasets::locate,
+                    ConsoleLogging.isQuiet() || json.enabled());
             if (json.enabled()) {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("model", file.toString());
@@ -90,7 +91,8 @@ final class EvalCommand implements Callable<Integer> {
                 }
             }
         } else {
-            printSentiment(out, SentimentEvalJob.run(loaded, file, split, data.path(), batchSize, Datasets::locate));
+            printSentiment(out, SentimentEvalJob.run(loaded, file, split, data.path(), batchSize, Datasets::locate,
+                    ConsoleLogging.isQuiet() || json.enabled()));
         }
         out.flush();
         return Main.EXIT_OK;

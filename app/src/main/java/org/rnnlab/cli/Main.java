@@ -28,6 +28,8 @@ import java.util.List;
                 PredictCommand.class,
                 BenchCommand.class,
                 DatasetsCommand.class,
+                PlotCommand.class,
+                UiCommand.class,
                 AutoComplete.GenerateCompletion.class
         })
 public final class Main implements Runnable {

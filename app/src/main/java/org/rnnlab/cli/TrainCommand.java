@@ -36,6 +36,9 @@ final class TrainCommand implements Callable<Integer> {
             description = "Continue the run in RUN_DIR (or in --run-dir) from its last checkpoint.")
     String resume;
 
+    @picocli.CommandLine.Mixin
+    MonitorFlags monitor = new MonitorFlags();
+
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -44,7 +47,8 @@ final class TrainCommand implements Callable<Integer> {
         boolean resuming = resume != null;
         Path dir = resuming && !resume.isEmpty() ? Path.of(resume) : runDir;
         TrainOutcome outcome = TrainJob.run(
-                new TrainJob.Options(config, overrides.values(), data.path(), dir, resuming, ConsoleLogging.isQuiet()),
+                new TrainJob.Options(config, overrides.values(), data.path(), dir, resuming, ConsoleLogging.isQuiet(),
+                        monitor.options()),
                 Datasets::locate,
                 run -> ConsoleLogging.attachRunLog(run.path()));
         PrintWriter out = spec.commandLine().getOut();

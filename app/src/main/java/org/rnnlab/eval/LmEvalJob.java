@@ -6,6 +6,7 @@ import org.rnnlab.data.lm.LmCorpus;
 import org.rnnlab.data.lm.LmCorpusSource;
 import org.rnnlab.data.lm.TextFormat;
 import org.rnnlab.model.ModelFile;
+import org.rnnlab.train.EpochProgress;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -36,6 +37,12 @@ public final class LmEvalJob {
 
     public static Result run(ModelFile.Loaded model, Path modelPath, Split split, Path dataDir, Integer batchSize,
                              Integer numSteps, Function<String, Path> datasets) {
+        return run(model, modelPath, split, dataDir, batchSize, numSteps, datasets, true);
+    }
+
+    /** {@link #run}, with a progress bar unless {@code quiet}. */
+    public static Result run(ModelFile.Loaded model, Path modelPath, Split split, Path dataDir, Integer batchSize,
+                             Integer numSteps, Function<String, Path> datasets, boolean quiet) {
         LmConfig cfg = (LmConfig) model.config();
         int b = batchSize != null ? batchSize : 1;
         int n = numSteps != null ? numSteps : (b == 1 ? BATCH_ONE_WINDOW : cfg.train().numSteps());
@@ -44,7 +51,10 @@ public final class LmEvalJob {
         }
         List<String> lines = LmCorpusSource.readSplits(cfg.data(), dataDir, datasets, cfg.seed()).split(split.toString());
         int[] stream = LmCorpus.encode(lines, model.vocabulary(), TextFormat.of(cfg.data()));
-        return new Result(modelPath, split, b, n, LmEvaluator.evaluate(model.network(), stream, b, n),
-                cfg.data().tokenizer());
+        // A progress bar on a terminal (batch 1 over PTB's test split takes most of a minute), a log line otherwise.
+        try (EpochProgress progress = new EpochProgress("eval " + split, LmEvaluator.windows(stream, b, n), 0, quiet)) {
+            return new Result(modelPath, split, b, n, LmEvaluator.evaluate(model.network(), stream, b, n,
+                    done -> progress.update(done, "")), cfg.data().tokenizer());
+        }
     }
 }

@@ -41,7 +41,19 @@ public final class LmEvaluator {
         }
     }
 
+    /** The number of windows {@link #evaluate} runs through for a stream (its progress count). */
+    public static long windows(int[] stream, int batchSize, int numSteps) {
+        return new TokenWindows(stream, batchSize, numSteps).numWindows();
+    }
+
     public static Result evaluate(MultiLayerNetwork net, int[] stream, int batchSize, int numSteps) {
+        return evaluate(net, stream, batchSize, numSteps, done -> {
+        });
+    }
+
+    /** {@link #evaluate(MultiLayerNetwork, int[], int, int)}, telling {@code windowsDone} after each window. */
+    public static Result evaluate(MultiLayerNetwork net, int[] stream, int batchSize, int numSteps,
+                                  java.util.function.LongConsumer windowsDone) {
         TokenWindows windows = new TokenWindows(stream, batchSize, numSteps);
         long start = System.nanoTime();
         double totalNll = 0;
@@ -62,6 +74,7 @@ public final class LmEvaluator {
                         }
                     }
                 }
+                windowsDone.accept(k + 1);
             }
             int tail = batchSize == 1 ? stream.length - 1 - windows.numWindows() * numSteps : 0;
             if (tail > 0) {

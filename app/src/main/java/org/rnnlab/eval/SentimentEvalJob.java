@@ -6,6 +6,7 @@ import org.rnnlab.data.sentiment.LabeledSequences;
 import org.rnnlab.data.sentiment.SentimentDataSource;
 import org.rnnlab.model.ModelFile;
 import org.rnnlab.model.SentimentClassifier;
+import org.rnnlab.train.EpochProgress;
 import org.rnnlab.UserInputException;
 
 import java.nio.file.Path;
@@ -31,6 +32,12 @@ public final class SentimentEvalJob {
 
     public static Result run(ModelFile.Loaded model, Path modelPath, Split split, Path dataDir, Integer batchSize,
                              Function<String, Path> datasets) {
+        return run(model, modelPath, split, dataDir, batchSize, datasets, true);
+    }
+
+    /** {@link #run}, with a progress bar unless {@code quiet}. */
+    public static Result run(ModelFile.Loaded model, Path modelPath, Split split, Path dataDir, Integer batchSize,
+                             Function<String, Path> datasets, boolean quiet) {
         int b = batchSize != null ? batchSize : DEFAULT_BATCH;
         if (b < 1) {
             throw new UserInputException("--batch-size must be at least 1 (got " + b + ")");
@@ -39,6 +46,9 @@ public final class SentimentEvalJob {
         SentimentClassifier classifier = SentimentClassifier.of(model);
         ImdbLayout layout = SentimentDataSource.locate(cfg.data(), dataDir, datasets);
         LabeledSequences data = SentimentDataSource.readSplit(cfg, split.toString(), classifier.encoder(), layout);
-        return new Result(modelPath, split, b, SentimentEvaluator.evaluate(classifier, data, b));
+        try (EpochProgress progress = new EpochProgress("eval " + split, data.size(), 0, quiet)) {
+            return new Result(modelPath, split, b, SentimentEvaluator.evaluate(classifier, data, b,
+                    done -> progress.update(done, "reviews")));
+        }
     }
 }

@@ -30,9 +30,23 @@ public final class SentimentEvaluator {
     }
 
     public static Result evaluate(SentimentClassifier classifier, LabeledSequences data, int batchSize) {
+        return evaluate(classifier, data, batchSize, done -> {
+        });
+    }
+
+    /** {@link #evaluate(SentimentClassifier, LabeledSequences, int)}, telling {@code reviewsDone} after each batch. */
+    public static Result evaluate(SentimentClassifier classifier, LabeledSequences data, int batchSize,
+                                  java.util.function.LongConsumer reviewsDone) {
         long start = System.nanoTime();
-        float[] p = classifier.positiveProbabilities(data.sequences(), batchSize);
         int n = data.size();
+        // Batch by batch only to report progress: the classifier batches the same way itself.
+        float[] p = new float[n];
+        for (int from = 0; from < n; from += batchSize) {
+            int to = Math.min(from + batchSize, n);
+            float[] part = classifier.positiveProbabilities(data.sequences().subList(from, to), batchSize);
+            System.arraycopy(part, 0, p, from, to - from);
+            reviewsDone.accept(to);
+        }
         float[][] probs = new float[n][2];
         float[][] labels = new float[n][2];
         double logLoss = 0;

@@ -14,6 +14,8 @@ import org.rnnlab.data.lm.WordTokenizer;
 import org.rnnlab.eval.LmEvaluator;
 import org.rnnlab.model.LmModelFactory;
 import org.rnnlab.model.ModelKind;
+import org.rnnlab.monitor.StepRecord;
+import org.rnnlab.monitor.TrainingObserver;
 import org.rnnlab.text.Vocabulary;
 
 import java.io.ByteArrayInputStream;
@@ -46,7 +48,12 @@ public final class LmTrainer {
 
     /** What to train and where. */
     public record Request(LmConfig config, LmCorpus corpus, RunDirectory run, boolean resume, boolean quiet,
-                          StopRequest stop) {
+                          StopRequest stop, TrainingObserver observer) {
+        /** A request whose steps and epochs nobody observes. */
+        public Request(LmConfig config, LmCorpus corpus, RunDirectory run, boolean resume, boolean quiet,
+                       StopRequest stop) {
+            this(config, corpus, run, resume, quiet, stop, TrainingObserver.NONE);
+        }
     }
 
     /** Figures of one finished epoch. */
@@ -92,6 +99,7 @@ public final class LmTrainer {
         if (clipping != null) {
             net.setListeners(clipping);
         }
+        req.observer().onStart(net);
         TbpttStep step = new TbpttStep(net);
         TokenWindows windows = new TokenWindows(req.corpus().train(), t.batchSize(), t.numSteps());
         List<EpochMetrics> history = new ArrayList<>();
@@ -125,6 +133,10 @@ public final class LmTrainer {
                         normSum += clipping.lastNorm();
                     }
                     double secs = (System.nanoTime() - epochStart) / 1e9;
+                    req.observer().onStep(new StepRecord(state.iteration(), epoch,
+                            state.iteration() * t.batchSize() * t.numSteps(), score / t.numSteps(),
+                            Math.exp(score / t.numSteps()), clipping == null ? Double.NaN : clipping.lastNorm(), lr,
+                            steps * t.numSteps() * t.batchSize() / Math.max(secs, 1e-9)));
                     progress.update(k + 1, String.format(Locale.ROOT, "ppl %.1f | %,.0f w/s",
                             Math.exp(costs / (steps * t.numSteps())),
                             steps * t.numSteps() * t.batchSize() / Math.max(secs, 1e-9)));
@@ -167,6 +179,7 @@ public final class LmTrainer {
             }
             req.run().appendMetrics(METRICS_HEADER, String.format(Locale.ROOT, "%d,%.6g,%.4f,%.4f,%.1f,%.1f,%.4f",
                     epoch, lr, trainPpl, valid.perplexity(), wps, epochSeconds, steps == 0 ? 0 : normSum / steps));
+            req.observer().onEpoch(epoch);
             LOG.info(String.format(Locale.ROOT,
                     "Epoch %d/%d: lr %.4g | train ppl %.2f | valid ppl %.2f | %,.0f words/s | %.1f s%s",
                     epoch, t.epochs(), lr, trainPpl, valid.perplexity(), wps, epochSeconds, best ? " | best" : ""));

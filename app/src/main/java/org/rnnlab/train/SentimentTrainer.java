@@ -13,6 +13,8 @@ import org.rnnlab.eval.SentimentEvaluator;
 import org.rnnlab.model.ModelKind;
 import org.rnnlab.model.SentimentClassifier;
 import org.rnnlab.model.SentimentModelFactory;
+import org.rnnlab.monitor.StepRecord;
+import org.rnnlab.monitor.TrainingObserver;
 import org.rnnlab.text.ReviewEncoder;
 import org.rnnlab.text.Vocabulary;
 
@@ -44,7 +46,12 @@ public final class SentimentTrainer {
 
     /** What to train and where. */
     public record Request(SentimentConfig config, SentimentDataSource.TrainingData data, RunDirectory run,
-                          boolean resume, boolean quiet, StopRequest stop) {
+                          boolean resume, boolean quiet, StopRequest stop, TrainingObserver observer) {
+        /** A request whose steps and epochs nobody observes. */
+        public Request(SentimentConfig config, SentimentDataSource.TrainingData data, RunDirectory run,
+                       boolean resume, boolean quiet, StopRequest stop) {
+            this(config, data, run, resume, quiet, stop, TrainingObserver.NONE);
+        }
     }
 
     /** Figures of one finished epoch; validation figures are NaN without a validation split. */
@@ -129,6 +136,7 @@ public final class SentimentTrainer {
         if (clipping != null) {
             net.setListeners(clipping);
         }
+        req.observer().onStart(net);
         SentimentClassifier classifier = new SentimentClassifier(net, cfg, vocab);
         LabeledSequences train = req.data().train();
         boolean validating = req.data().valid().size() > 0;
@@ -168,6 +176,9 @@ public final class SentimentTrainer {
                         normSum += clipping.lastNorm();
                     }
                     double secs = (System.nanoTime() - epochStart) / 1e9;
+                    req.observer().onStep(new StepRecord(state.iteration(), epoch, (epoch - 1L) * train.size() + reviews,
+                            loss, Double.NaN, clipping == null ? Double.NaN : clipping.lastNorm(), t.learningRate(),
+                            reviews / Math.max(secs, 1e-9)));
                     progress.update(k + 1, String.format(Locale.ROOT, "loss %.4f | %,.0f reviews/s",
                             lossSum / reviews, reviews / Math.max(secs, 1e-9)));
                     if ((req.stop().isRequested() || clock.timeUp()) && k + 1 < steps) {
@@ -207,6 +218,7 @@ public final class SentimentTrainer {
             req.run().appendMetrics(METRICS_HEADER, String.format(Locale.ROOT, "%d,%.5f,%.5f,%.5f,%.1f,%.1f,%.1f,%.4f",
                     epoch, trainLoss, m.validLoss(), validAcc, m.reviewsPerSecond(), epochSeconds,
                     valid == null ? 0.0 : valid.seconds(), done == 0 ? 0 : normSum / done));
+            req.observer().onEpoch(epoch);
             LOG.info(String.format(Locale.ROOT, "Epoch %d/%d: train loss %.4f | %s | %,.0f reviews/s | %.1f s%s",
                     epoch, t.epochs(), trainLoss, m.describeValidation(), m.reviewsPerSecond(), epochSeconds,
                     best ? " | best" : ""));

@@ -7,6 +7,8 @@ import org.rnnlab.config.RunConfig;
 import org.rnnlab.config.SentimentConfig;
 import org.rnnlab.data.lm.LmCorpus;
 import org.rnnlab.data.sentiment.SentimentDataSource;
+import org.rnnlab.monitor.MonitorOptions;
+import org.rnnlab.monitor.TrainingObserver;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -31,7 +33,12 @@ public final class TrainJob {
      * @param resume     continue the run in {@code runDir}
      */
     public record Options(Path configFile, List<String> overrides, Path dataDir, Path runDir, boolean resume,
-                          boolean quiet) {
+                          boolean quiet, MonitorOptions monitor) {
+        /** Options with the default monitoring: step log and learning curves, no training UI. */
+        public Options(Path configFile, List<String> overrides, Path dataDir, Path runDir, boolean resume,
+                       boolean quiet) {
+            this(configFile, overrides, dataDir, runDir, resume, quiet, MonitorOptions.DEFAULT);
+        }
     }
 
     /**
@@ -87,15 +94,33 @@ public final class TrainJob {
             run = RunDirectory.create(o.runDir(), config);
         }
         onRunDir.accept(run);
+        // The observer draws the learning curves once more however training ends: Ctrl-C, time limit or an error.
+        try (TrainingObserver observer = o.monitor().open(run.path())) {
+            String stopReason = "error";
+            try {
+                TrainOutcome outcome = train(config, o, run, sentimentData, lmData, datasets, observer);
+                stopReason = outcome instanceof LmTrainer.Result r ? r.stopReason()
+                        : ((SentimentTrainer.Result) outcome).stopReason();
+                return outcome;
+            } finally {
+                observer.onStop(stopReason);
+            }
+        }
+    }
+
+    private static TrainOutcome train(RunConfig config, Options o, RunDirectory run,
+                                      SentimentDataSource.TrainingData sentimentData, LmData.Loaded lmData,
+                                      Function<String, Path> datasets, TrainingObserver observer) {
         if (config instanceof LmConfig lm) {
             LmCorpus corpus = (lmData != null ? lmData : LmData.read(lm, o.dataDir(), datasets)).record(run);
             try (StopRequest stop = StopRequest.onInterrupt()) {
-                return LmTrainer.train(new LmTrainer.Request(lm, corpus, run, o.resume(), o.quiet(), stop));
+                return LmTrainer.train(new LmTrainer.Request(lm, corpus, run, o.resume(), o.quiet(), stop, observer));
             }
         }
         if (config instanceof SentimentConfig s) {
             try (StopRequest stop = StopRequest.onInterrupt()) {
-                return SentimentTrainer.train(new SentimentTrainer.Request(s, sentimentData, run, o.resume(), o.quiet(), stop));
+                return SentimentTrainer.train(new SentimentTrainer.Request(s, sentimentData, run, o.resume(), o.quiet(),
+                        stop, observer));
             }
         }
         throw new IllegalStateException("Unknown config type " + config.getClass());

@@ -78,6 +78,11 @@ class InterruptProcessTest {
         String text = read(out);
         assertTrue(text.contains("stopped (interrupted); resume with: rnnlab train --resume " + run), text);
         assertTrue(Files.exists(run.resolve("checkpoint.zip")));
+        // The learning curves are drawn again after the stop's checkpoint, from the step log.
+        Path curve = run.resolve("curve-perplexity-words.png");
+        assertTrue(Files.exists(run.resolve("steps.csv")) && Files.exists(curve), text);
+        assertTrue(Files.getLastModifiedTime(curve).compareTo(Files.getLastModifiedTime(run.resolve("checkpoint.zip"))) >= 0,
+                "curves drawn after the stop");
     }
 
     private static String read(Path f) throws IOException {
