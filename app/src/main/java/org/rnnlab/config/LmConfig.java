@@ -17,9 +17,9 @@ public record LmConfig(String name, Long seed, Data data, Model model, Train tra
     public LmConfig {
         name = orDefault(name, "lm");
         seed = orDefault(seed, 1234L);
-        data = orDefault(data, new Data(null, null, null, null, null));
+        data = orDefault(data, new Data(null, null, null, null, null, null));
         model = orDefault(model, new Model(null, null, null, null, null, null, null));
-        train = orDefault(train, new Train(null, null, null, null, null, null, null, null, null, null));
+        train = orDefault(train, new Train(null, null, null, null, null, null, null, null, null, null, null, null));
     }
 
     @Override
@@ -31,10 +31,18 @@ public record LmConfig(String name, Long seed, Data data, Model model, Train tra
      * Where the text comes from. {@code dataset} is a dataset of the manifest ({@code ptb}) or the
      * prefix of a user corpus ({@code NAME.train.txt}, ...); {@code path} a folder or a single text
      * file (split by {@code split} ratios); {@code vocab_size} caps the vocabulary (rarer words become
-     * {@code <unk>}); {@code train_words} truncates the training text for short runs (0 = all).
+     * {@code <unk>}); {@code train_words} truncates the training text for short runs (0 = all);
+     * {@code encoding} is how the text files are decoded ({@link TextEncoding}: {@code utf-8}, the default,
+     * refuses anything that is not UTF-8 text).
      */
-    public record Data(String dataset, String path, Integer vocabSize, List<Double> split, Long trainWords) {
+    public record Data(String dataset, String path, Integer vocabSize, List<Double> split, Long trainWords,
+                       String encoding) {
+        public Data(String dataset, String path, Integer vocabSize, List<Double> split, Long trainWords) {
+            this(dataset, path, vocabSize, split, trainWords, null);
+        }
+
         public Data {
+            encoding = TextEncoding.check("data.encoding", encoding);
             dataset = orDefault(dataset, "ptb");
             vocabSize = atLeast("data.vocab_size", orDefault(vocabSize, 10000), 3);
             split = orDefault(split, List.of(0.9, 0.05, 0.05));
@@ -77,12 +85,23 @@ public record LmConfig(String name, Long seed, Data data, Model model, Train tra
      * {@code max_grad_norm} (0 = no clipping); truncated BPTT over {@code num_steps} with the state
      * carried between windows. {@code eval_batch_size} is used for validation after each epoch;
      * {@code time_limit_minutes} stops training at the next window after that time (0 = no limit);
-     * {@code threads} sets ND4J's OpenMP threads (0 = the launcher's choice).
+     * {@code checkpoint_every_minutes} writes a resumable checkpoint inside an epoch at that interval
+     * (0 = only at epoch ends); {@code stop_on_divergence} stops a run whose loss is no longer finite or
+     * whose validation perplexity exceeds the vocabulary size.
      */
     public record Train(Integer batchSize, Integer numSteps, Integer epochs, Double learningRate, Integer maxEpoch,
                         Double lrDecay, Double maxGradNorm, Integer evalBatchSize, Double timeLimitMinutes,
-                        Integer logEvery) {
+                        Integer logEvery, Double checkpointEveryMinutes, Boolean stopOnDivergence) {
+        public Train(Integer batchSize, Integer numSteps, Integer epochs, Double learningRate, Integer maxEpoch,
+                     Double lrDecay, Double maxGradNorm, Integer evalBatchSize, Double timeLimitMinutes,
+                     Integer logEvery) {
+            this(batchSize, numSteps, epochs, learningRate, maxEpoch, lrDecay, maxGradNorm, evalBatchSize,
+                    timeLimitMinutes, logEvery, null, null);
+        }
+
         public Train {
+            checkpointEveryMinutes = nonNegative("train.checkpoint_every_minutes", orDefault(checkpointEveryMinutes, 10.0));
+            stopOnDivergence = orDefault(stopOnDivergence, true);
             batchSize = atLeast("train.batch_size", orDefault(batchSize, 20), 1);
             numSteps = atLeast("train.num_steps", orDefault(numSteps, 20), 1);
             epochs = atLeast("train.epochs", orDefault(epochs, 13), 1);

@@ -9,6 +9,8 @@ import org.rnnlab.data.lm.LmCorpus;
 import org.rnnlab.data.lm.LmCorpusSource;
 import org.rnnlab.data.sentiment.SentimentDataSource;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Consumer;
@@ -35,67 +37,100 @@ public final class TrainJob {
                           boolean quiet) {
     }
 
+    /** As {@link #run(Options, Function, Consumer, Consumer)}, without a listener for epoch summaries. */
+    public static TrainOutcome run(Options o, Function<String, Path> datasets, Consumer<RunDirectory> onRunDir) {
+        return run(o, datasets, onRunDir, line -> { });
+    }
+
     /**
      * Runs training. {@code datasets} finds a managed dataset by name; {@code onRunDir} is called
-     * once the run folder exists (the CLI attaches the run log there).
+     * once the run folder exists (the CLI attaches the run log there); {@code onEpoch} receives each epoch's
+     * summary line as the epoch ends. The run folder is locked ({@link RunLock}) for as long as training runs.
      */
-    public static TrainOutcome run(Options o, Function<String, Path> datasets, Consumer<RunDirectory> onRunDir) {
-        RunDirectory run;
-        RunConfig config;
-        SentimentDataSource.TrainingData sentimentData = null;
-        if (o.resume()) {
-            if (o.runDir() == null) {
-                throw new UserInputException("--resume: name the run directory to continue (--resume RUN_DIR)");
+    public static TrainOutcome run(Options o, Function<String, Path> datasets, Consumer<RunDirectory> onRunDir,
+                                   Consumer<String> onEpoch) {
+        RunLock lock = null;
+        try {
+            RunDirectory run;
+            RunConfig config;
+            SentimentDataSource.TrainingData sentimentData = null;
+            if (o.resume()) {
+                if (o.runDir() == null) {
+                    throw new UserInputException("--resume: name the run directory to continue (--resume RUN_DIR)");
+                }
+                run = RunDirectory.existing(o.runDir());
+                lock = RunLock.acquire(run.path());
+                Path saved = run.path().resolve(RunDirectory.CONFIG);
+                config = ConfigLoader.load(saved, o.overrides());
+                if (!o.overrides().isEmpty() && !ConfigLoader.load(saved, List.of()).model().equals(config.model())) {
+                    // The checkpoint holds the network; a changed model.* value would be ignored yet recorded.
+                    throw new UserInputException("--set: a resumed run keeps its network, so model.* values cannot"
+                            + " change (" + saved + "); start a new run with --config to train another model");
+                }
+                if (o.configFile() != null) {
+                    RunConfig given = ConfigLoader.load(o.configFile(), o.overrides()).withName(config.name());
+                    if (!ConfigLoader.toYaml(given).equals(ConfigLoader.toYaml(config))) {
+                        throw new UserInputException(o.configFile() + ": differs from the config of the run being"
+                                + " resumed (" + saved + "); resume without --config, and change values with --set");
+                    }
+                }
+                if (config instanceof SentimentConfig s) {
+                    sentimentData = loadSentimentData(s, o.dataDir(), datasets);
+                }
+                run.writeAtomically(RunDirectory.CONFIG, ConfigLoader.toYaml(config));
+            } else {
+                if (o.configFile() == null) {
+                    throw new UserInputException("--config: a config file is required (for example configs/ptb-small.yaml)");
+                }
+                List<String> overrides = new java.util.ArrayList<>(o.overrides());
+                if (o.dataDir() != null) {
+                    // Recorded in the run's config so that --resume, eval and sample find the same data.
+                    overrides.add("data.path=" + o.dataDir().toAbsolutePath().normalize());
+                }
+                config = ConfigLoader.load(o.configFile(), overrides);
+                if (o.runDir() != null && Files.isDirectory(o.runDir())) {
+                    // A folder another training is writing: say who holds it rather than what it holds.
+                    lock = RunLock.acquire(o.runDir());
+                }
+                RunDirectory.checkFree(o.runDir());
+                if (config instanceof SentimentConfig s) {
+                    // Read before the run folder exists, so a wrong dataset folder or review leaves nothing behind.
+                    sentimentData = loadSentimentData(s, o.dataDir(), datasets);
+                }
+                Path dir = RunDirectory.pathFor(o.runDir(), config);
+                if (lock == null) {
+                    createDirectories(dir);
+                    lock = RunLock.acquire(dir);
+                }
+                run = RunDirectory.create(dir, config);
             }
-            run = RunDirectory.existing(o.runDir());
-            Path saved = run.path().resolve(RunDirectory.CONFIG);
-            config = ConfigLoader.load(saved, o.overrides());
-            if (!o.overrides().isEmpty() && !ConfigLoader.load(saved, List.of()).model().equals(config.model())) {
-                // The checkpoint holds the network; a changed model.* value would be ignored yet recorded.
-                throw new UserInputException("--set: a resumed run keeps its network, so model.* values cannot change ("
-                        + saved + "); start a new run with --config to train another model");
-            }
-            if (o.configFile() != null) {
-                RunConfig given = ConfigLoader.load(o.configFile(), o.overrides()).withName(config.name());
-                if (!ConfigLoader.toYaml(given).equals(ConfigLoader.toYaml(config))) {
-                    throw new UserInputException(o.configFile() + ": differs from the config of the run being resumed ("
-                            + saved + "); resume without --config, and change values with --set");
+            onRunDir.accept(run);
+            if (config instanceof LmConfig lm) {
+                LmCorpus corpus = LmCorpusSource.load(lm.data(), o.dataDir(), datasets);
+                try (StopRequest stop = StopRequest.onInterrupt()) {
+                    return LmTrainer.train(new LmTrainer.Request(lm, corpus, run, o.resume(), o.quiet(), stop, onEpoch));
                 }
             }
             if (config instanceof SentimentConfig s) {
-                sentimentData = loadSentimentData(s, o.dataDir(), datasets);
+                try (StopRequest stop = StopRequest.onInterrupt()) {
+                    return SentimentTrainer.train(new SentimentTrainer.Request(s, sentimentData, run, o.resume(),
+                            o.quiet(), stop, onEpoch));
+                }
             }
-            run.writeAtomically(RunDirectory.CONFIG, ConfigLoader.toYaml(config));
-        } else {
-            if (o.configFile() == null) {
-                throw new UserInputException("--config: a config file is required (for example configs/ptb-small.yaml)");
-            }
-            List<String> overrides = new java.util.ArrayList<>(o.overrides());
-            if (o.dataDir() != null) {
-                // Recorded in the run's config so that --resume, eval and sample find the same data.
-                overrides.add("data.path=" + o.dataDir().toAbsolutePath().normalize());
-            }
-            config = ConfigLoader.load(o.configFile(), overrides);
-            RunDirectory.checkFree(o.runDir());
-            if (config instanceof SentimentConfig s) {
-                // Read before the run folder exists, so a wrong dataset folder or review leaves nothing behind.
-                sentimentData = loadSentimentData(s, o.dataDir(), datasets);
-            }
-            run = RunDirectory.create(o.runDir(), config);
-        }
-        onRunDir.accept(run);
-        if (config instanceof LmConfig lm) {
-            LmCorpus corpus = LmCorpusSource.load(lm.data(), o.dataDir(), datasets);
-            try (StopRequest stop = StopRequest.onInterrupt()) {
-                return LmTrainer.train(new LmTrainer.Request(lm, corpus, run, o.resume(), o.quiet(), stop));
+            throw new IllegalStateException("Unknown config type " + config.getClass());
+        } finally {
+            if (lock != null) {
+                lock.close();
             }
         }
-        if (config instanceof SentimentConfig s) {
-            try (StopRequest stop = StopRequest.onInterrupt()) {
-                return SentimentTrainer.train(new SentimentTrainer.Request(s, sentimentData, run, o.resume(), o.quiet(), stop));
-            }
+    }
+
+    private static void createDirectories(Path dir) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UserInputException(dir + ": cannot create run directory: " + e.getMessage());
         }
-        throw new IllegalStateException("Unknown config type " + config.getClass());
     }
 
     private static SentimentDataSource.TrainingData loadSentimentData(SentimentConfig config, Path dataDir,

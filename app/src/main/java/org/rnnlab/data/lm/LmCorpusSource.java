@@ -56,8 +56,9 @@ public final class LmCorpusSource {
                     + data.dataset() + ".train.txt, .valid.txt, .test.txt, or one text file)");
         }
         LmCorpus.Files files = splitFiles(location, data.dataset());
-        return new Splits(TextLineReader.readLines(files.train()), TextLineReader.readLines(files.valid()),
-                TextLineReader.readLines(files.test()), files.train().toString());
+        String enc = data.encoding();
+        return new Splits(TextLineReader.readLines(files.train(), enc), TextLineReader.readLines(files.valid(), enc),
+                TextLineReader.readLines(files.test(), enc), files.train().toString());
     }
 
     /** The three split files of a corpus folder, named after the dataset or, failing that, the only such set. */
@@ -91,7 +92,7 @@ public final class LmCorpusSource {
     }
 
     private static Splits splitSingleFile(Path file, LmConfig.Data data) {
-        List<String> lines = TextLineReader.readLines(file).stream().filter(l -> !l.isBlank()).toList();
+        List<String> lines = TextLineReader.readLines(file, data.encoding()).stream().filter(l -> !l.isBlank()).toList();
         if (lines.size() < 3) {
             throw new UserInputException(file + ": needs at least 3 non-empty lines to split into train, valid and test (found "
                     + lines.size() + ")");

@@ -1,40 +1,33 @@
 package org.rnnlab.data.lm;
 
-import org.datavec.api.records.reader.impl.LineRecordReader;
-import org.datavec.api.split.FileSplit;
-import org.datavec.api.writable.Writable;
 import org.rnnlab.UserInputException;
+import org.rnnlab.config.TextEncoding;
+import org.rnnlab.text.TextFiles;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Reads a text file line by line through DataVec's {@link LineRecordReader}, so corpora enter the
- * application through the same record-reader pipeline as the other datasets.
+ * Reads a corpus file line by line, refusing a file that is not text in the configured
+ * {@code data.encoding} ({@link TextFiles}): a binary or mis-encoded corpus would otherwise train on
+ * junk words without a warning.
  */
 public final class TextLineReader {
 
     private TextLineReader() {
     }
 
-    /** All lines of the file, in order. */
+    /** All lines of a UTF-8 file, in order. */
     public static List<String> readLines(Path file) {
+        return readLines(file, TextEncoding.UTF8);
+    }
+
+    /** All lines of the file, in order, decoded as {@code encoding} (a {@link TextEncoding} value). */
+    public static List<String> readLines(Path file, String encoding) {
         if (!Files.isRegularFile(file)) {
             throw new UserInputException(file + ": corpus file not found");
         }
-        List<String> lines = new ArrayList<>();
-        try (LineRecordReader reader = new LineRecordReader()) {
-            reader.initialize(new FileSplit(file.toFile()));
-            while (reader.hasNext()) {
-                List<Writable> record = reader.next();
-                lines.add(record.isEmpty() ? "" : record.get(0).toString());
-            }
-        } catch (IOException | InterruptedException e) {
-            throw new UserInputException(file + ": cannot read corpus file: " + e.getMessage(), e);
-        }
-        return lines;
+        return TextFiles.read(file, encoding, "corpus file", "data.encoding").lines().toList();
     }
 }
