@@ -18,6 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Ctrl-C as a user sends it: a real {@code rnnlab train} process gets SIGTERM while it trains, and must
  * write its checkpoint, print how to resume and exit (a signal cannot be raised inside the test's own JVM).
  */
+@org.junit.jupiter.api.Tag("slow")
 class InterruptProcessTest {
 
     @TempDir
