@@ -3,6 +3,8 @@ package org.rnnlab.train;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -27,6 +29,7 @@ final class EpochLoop<M> {
     private static final Logger LOG = LogManager.getLogger(EpochLoop.class);
     /** Summary lines go to the run log only: the console gets them once, through {@code onEpoch}. */
     private static final Logger FILE_LOG = LogManager.getLogger("rnnlab.runlog");
+    private static final ThreadMXBean CPU = ManagementFactory.getThreadMXBean();
 
     /** One training step's figures: its loss term for the epoch sum, the examples it saw, its loss, its gradient norm. */
     record Step(double lossTerm, long examples, double loss, double gradNorm) {
@@ -208,9 +211,12 @@ final class EpochLoop<M> {
         Map<String, byte[]> extras = new HashMap<>(task.midEpochExtras());
         extras.put(EpochSums.EXTRA, sums.toJson());
         long t0 = System.nanoTime();
+        long cpu0 = CPU.getCurrentThreadCpuTime();
         save(state, extras);
-        LOG.info(String.format(Locale.ROOT, "Checkpoint at epoch %d, step %d/%d (written in %.2f s)", state.epoch(),
-                state.stepsDone(), steps, (System.nanoTime() - t0) / 1e9));
+        // CPU time as well: on a busy machine the wall time says more about the neighbours than about the write.
+        LOG.info(String.format(Locale.ROOT, "Checkpoint at epoch %d, step %d/%d (written in %.2f s, %.2f s of CPU)",
+                state.epoch(), state.stepsDone(), steps, (System.nanoTime() - t0) / 1e9,
+                (CPU.getCurrentThreadCpuTime() - cpu0) / 1e9));
     }
 
     private void save(TrainingState state, Map<String, byte[]> extras) {

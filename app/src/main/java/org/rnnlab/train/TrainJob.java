@@ -54,6 +54,7 @@ public final class TrainJob {
             RunDirectory run;
             RunConfig config;
             SentimentDataSource.TrainingData sentimentData = null;
+            LmCorpus corpus = null;
             if (o.resume()) {
                 if (o.runDir() == null) {
                     throw new UserInputException("--resume: name the run directory to continue (--resume RUN_DIR)");
@@ -77,6 +78,9 @@ public final class TrainJob {
                 if (config instanceof SentimentConfig s) {
                     sentimentData = loadSentimentData(s, o.dataDir(), datasets);
                 }
+                if (config instanceof LmConfig lm) {
+                    corpus = LmCorpusSource.load(lm.data(), o.dataDir(), datasets);
+                }
                 run.writeAtomically(RunDirectory.CONFIG, ConfigLoader.toYaml(config));
             } else {
                 if (o.configFile() == null) {
@@ -93,9 +97,13 @@ public final class TrainJob {
                     lock = RunLock.acquire(o.runDir());
                 }
                 RunDirectory.checkFree(o.runDir());
+                // The data is read before the run folder exists, so a wrong dataset folder, a review or a corpus
+                // that is not text leaves nothing behind.
                 if (config instanceof SentimentConfig s) {
-                    // Read before the run folder exists, so a wrong dataset folder or review leaves nothing behind.
                     sentimentData = loadSentimentData(s, o.dataDir(), datasets);
+                }
+                if (config instanceof LmConfig lm) {
+                    corpus = LmCorpusSource.load(lm.data(), o.dataDir(), datasets);
                 }
                 Path dir = RunDirectory.pathFor(o.runDir(), config);
                 if (lock == null) {
@@ -106,7 +114,6 @@ public final class TrainJob {
             }
             onRunDir.accept(run);
             if (config instanceof LmConfig lm) {
-                LmCorpus corpus = LmCorpusSource.load(lm.data(), o.dataDir(), datasets);
                 try (StopRequest stop = StopRequest.onInterrupt()) {
                     return LmTrainer.train(new LmTrainer.Request(lm, corpus, run, o.resume(), o.quiet(), stop, onEpoch));
                 }
