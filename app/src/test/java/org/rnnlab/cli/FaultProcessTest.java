@@ -30,7 +30,7 @@ class FaultProcessTest {
 
     private void writeData() throws IOException {
         data = Files.createDirectories(tmp.resolve("data"));
-        Files.write(data.resolve("tiny.train.txt"), FaultsTest.sentences(3000, 1));
+        Files.write(data.resolve("tiny.train.txt"), FaultsTest.sentences(1200, 1));
         Files.write(data.resolve("tiny.valid.txt"), FaultsTest.sentences(20, 2));
         Files.write(data.resolve("tiny.test.txt"), FaultsTest.sentences(20, 3));
         config = Files.writeString(tmp.resolve("tiny.yaml"), """
@@ -66,7 +66,8 @@ class FaultProcessTest {
         Process first = train(run, tmp.resolve("first.txt"));
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
-            while (!read(run.resolve("rnnlab.log")).contains("Checkpoint at epoch 1, step") && first.isAlive()
+            // The processes log to their standard output (the tests' log4j2-test.xml is on their class path).
+            while (!read(tmp.resolve("first.txt")).contains("Checkpoint at epoch 1, step") && first.isAlive()
                     && System.nanoTime() < deadline) {
                 Thread.sleep(50);
             }
@@ -90,8 +91,8 @@ class FaultProcessTest {
         Process resumed = start(tmp.resolve("resumed.txt"), "train", "--resume", run.toString());
         assertTrue(resumed.waitFor(180, TimeUnit.SECONDS));
         assertEquals(0, resumed.exitValue(), read(tmp.resolve("resumed.txt")));
-        assertTrue(read(run.resolve("rnnlab.log")).matches("(?s).*Resuming \\S+ at epoch \\d, step [1-9]\\d*.*"),
-                "resumed from a mid-epoch checkpoint: " + read(run.resolve("rnnlab.log")));
+        assertTrue(read(tmp.resolve("resumed.txt")).matches("(?s).*Resuming \\S+ at epoch \\d, step [1-9]\\d*.*"),
+                "resumed from a mid-epoch checkpoint: " + read(tmp.resolve("resumed.txt")));
 
         assertTrue(whole.waitFor(180, TimeUnit.SECONDS));
         assertEquals(0, whole.exitValue(), read(tmp.resolve("straight.txt")));
