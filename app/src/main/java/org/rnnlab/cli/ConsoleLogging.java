@@ -37,6 +37,12 @@ public final class ConsoleLogging {
         return quiet;
     }
 
+    /** The log file that holds this process's messages and stack traces. */
+    public static String logFile() {
+        String run = System.getProperty("rnnlab.run.log");
+        return run != null ? run : Path.of(System.getProperty("java.io.tmpdir"), "rnnlab-last.log").toString();
+    }
+
     /** Sends the full log of this process (from now on) to {@code runDir/rnnlab.log} as well. */
     public static void attachRunLog(Path runDir) {
         System.setProperty("rnnlab.run.log", runDir.resolve("rnnlab.log").toAbsolutePath().toString());

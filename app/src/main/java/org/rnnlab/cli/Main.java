@@ -1,5 +1,6 @@
 package org.rnnlab.cli;
 
+import org.rnnlab.RunFailure;
 import org.rnnlab.UserInputException;
 import org.rnnlab.train.StopRequest;
 import picocli.AutoComplete;
@@ -13,7 +14,8 @@ import java.util.List;
 /**
  * The {@code rnnlab} command: parses the command line and dispatches to a subcommand.
  *
- * <p>Exit codes: 0 success, 2 usage or input error (one line on standard error), 1 internal error.
+ * <p>Exit codes: 0 success, 2 usage or input error (one line on standard error), 1 internal error,
+ * 3 training diverged, 4 a file could not be written (full disk); see {@link RunFailure}.
  * Nothing here touches ND4J, so {@code --help} and {@code --version} answer without loading native code.
  */
 @Command(name = "rnnlab",
@@ -95,13 +97,24 @@ public final class Main implements Runnable {
 
     private static int handleExecutionException(Exception ex, CommandLine cl, CommandLine.ParseResult parseResult) {
         PrintWriter err = cl.getErr();
-        UserInputException userError = findUserError(ex);
+        UserInputException userError = find(ex, UserInputException.class);
         if (userError != null) {
             err.println("rnnlab: error: " + firstLine(userError.getMessage()));
             return EXIT_USAGE;
         }
-        org.apache.logging.log4j.LogManager.getLogger(Main.class).error("Internal error", ex);
-        err.println("rnnlab: internal error: " + ex + " (full stack trace in the log)");
+        // The run log keeps every stack trace; the console gets one line (and the trace only with --verbose).
+        org.apache.logging.log4j.Logger fileLog = org.apache.logging.log4j.LogManager.getLogger("rnnlab.runlog");
+        RunFailure failure = find(ex, RunFailure.class);
+        if (failure != null) {
+            fileLog.error(failure.getMessage(), ex);
+            err.println("rnnlab: error: " + firstLine(failure.getMessage()));
+            if (ConsoleLogging.isVerbose()) {
+                ex.printStackTrace(err);
+            }
+            return failure.exitCode();
+        }
+        fileLog.error("Internal error", ex);
+        err.println("rnnlab: internal error: " + ex + " (full stack trace in " + ConsoleLogging.logFile() + ")");
         if (!ConsoleLogging.isVerbose()) {
             err.println("Run again with --verbose to see the stack trace on the console.");
         } else {
@@ -110,11 +123,11 @@ public final class Main implements Runnable {
         return EXIT_INTERNAL;
     }
 
-    /** A user mistake may reach us wrapped by a library (a listener, a thread pool): unwrap it. */
-    private static UserInputException findUserError(Throwable t) {
+    /** A user mistake or run failure may reach us wrapped by a library (a listener, a thread pool): unwrap it. */
+    private static <T extends Throwable> T find(Throwable t, Class<T> type) {
         for (Throwable c = t; c != null; c = c.getCause()) {
-            if (c instanceof UserInputException u) {
-                return u;
+            if (type.isInstance(c)) {
+                return type.cast(c);
             }
         }
         return null;

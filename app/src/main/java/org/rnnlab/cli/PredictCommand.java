@@ -1,21 +1,21 @@
 package org.rnnlab.cli;
 
 import org.rnnlab.UserInputException;
+import org.rnnlab.config.TextEncoding;
 import org.rnnlab.eval.Predictor;
 import org.rnnlab.model.ModelFile;
 import org.rnnlab.model.ModelKind;
 import org.rnnlab.model.SentimentClassifier;
+import org.rnnlab.text.TextFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
+import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -40,6 +40,11 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--file", paramLabel = "FILE", description = "Read reviews from FILE, one per line.")
     Path file;
 
+    @Option(names = "--encoding", defaultValue = TextEncoding.UTF8, paramLabel = "ENC",
+            description = "How --file is decoded: utf-8 (default; a file that is not UTF-8 text is refused),"
+                    + " latin-1, or replace (bad bytes become \uFFFD).")
+    String encoding;
+
     @Mixin
     JsonOutput json;
 
@@ -54,7 +59,7 @@ final class PredictCommand implements Callable<Integer> {
     public Integer call() {
         List<String> reviews = new ArrayList<>(texts);
         if (file != null) {
-            reviews.addAll(readFile(file));
+            reviews.addAll(readFile(file, encoding));
         }
         // The model is checked before standard input is read, so a wrong model fails at once.
         Predictor predictor = new Predictor(
@@ -90,13 +95,11 @@ final class PredictCommand implements Callable<Integer> {
         return Main.EXIT_OK;
     }
 
-    private static List<String> readFile(Path f) {
-        try {
-            return Predictor.readReviews(Files.newBufferedReader(f, StandardCharsets.UTF_8), f.toString());
-        } catch (NoSuchFileException e) {
-            throw new UserInputException(f + ": review file not found");
-        } catch (IOException e) {
-            throw new UserInputException(f + ": cannot read review file: " + e.getMessage());
+    private static List<String> readFile(Path f, String encoding) {
+        if (!TextEncoding.VALUES.contains(encoding)) {
+            throw new UserInputException("--encoding: expected utf-8, latin-1 or replace (got '" + encoding + "')");
         }
+        String text = TextFiles.read(f, encoding, "review file", "--encoding");
+        return Predictor.readReviews(new StringReader(text), f.toString());
     }
 }

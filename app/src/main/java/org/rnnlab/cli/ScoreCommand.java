@@ -47,6 +47,11 @@ final class ScoreCommand implements Callable<Integer> {
     @Option(names = "--file", paramLabel = "FILE", description = "Read sentences from FILE, one per line.")
     Path file;
 
+    @Option(names = "--encoding", defaultValue = org.rnnlab.config.TextEncoding.UTF8, paramLabel = "ENC",
+            description = "How --file is decoded: utf-8 (default; a file that is not UTF-8 text is refused),"
+                    + " latin-1, or replace (bad bytes become \uFFFD).")
+    String encoding;
+
     @Option(names = "--json", description = "Print one JSON object per sentence, with each token's probability.")
     boolean json;
 
@@ -57,7 +62,7 @@ final class ScoreCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         List<String> input = new ArrayList<>(sentences);
         if (file != null) {
-            input.addAll(readLines(file));
+            input.addAll(readLines(file, encoding));
         }
         ModelFile.Loaded loaded = ModelFile.read(model, ModelKind.LM, "score", false);
         LmConfig cfg = (LmConfig) loaded.config();
@@ -106,16 +111,10 @@ final class ScoreCommand implements Callable<Integer> {
         return Main.EXIT_OK;
     }
 
-    private static List<String> readLines(Path f) {
-        if (Files.isRegularFile(f)) {
-            org.rnnlab.data.lm.TextValidator.check(f);
-        }
-        try (BufferedReader r = Files.newBufferedReader(f, StandardCharsets.UTF_8)) {
+    private static List<String> readLines(Path f, String encoding) {
+        try (BufferedReader r = new BufferedReader(new java.io.StringReader(
+                org.rnnlab.text.TextFiles.read(f, encoding, "sentence file", "--encoding")))) {
             return read(r);
-        } catch (NoSuchFileException e) {
-            throw new UserInputException(f + ": sentence file not found");
-        } catch (java.nio.charset.MalformedInputException e) {
-            throw new UserInputException(f + ": not UTF-8 text");
         } catch (IOException e) {
             throw new UserInputException(f + ": cannot read sentence file: " + e.getMessage());
         }

@@ -46,17 +46,18 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() {
         boolean resuming = resume != null;
         Path dir = resuming && !resume.isEmpty() ? Path.of(resume) : runDir;
+        PrintWriter out = spec.commandLine().getOut();
+        // Each epoch's summary is printed once, as the epoch ends (the run log gets the same line).
         TrainOutcome outcome = TrainJob.run(
                 new TrainJob.Options(config, overrides.values(), data.path(), dir, resuming, ConsoleLogging.isQuiet(),
                         monitor.options()),
                 Datasets::locate,
-                run -> ConsoleLogging.attachRunLog(run.path()));
-        PrintWriter out = spec.commandLine().getOut();
+                run -> ConsoleLogging.attachRunLog(run.path()),
+                line -> {
+                    out.println(line);
+                    out.flush();
+                });
         if (outcome instanceof LmTrainer.Result r) {
-            for (LmTrainer.EpochMetrics m : r.epochs()) {
-                out.printf(Locale.ROOT, "epoch %d: train perplexity %.2f, valid perplexity %.2f, %.0f words/s, %.1f s%n",
-                        m.epoch(), m.trainPerplexity(), m.validPerplexity(), m.wordsPerSecond(), m.seconds());
-            }
             if (r.interrupted()) {
                 out.printf("stopped (%s); resume with: rnnlab train --resume %s%n", r.stopReason(), r.run().path());
             }
@@ -73,10 +74,6 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private static void printSentiment(PrintWriter out, SentimentTrainer.Result r) {
-        for (SentimentTrainer.EpochMetrics m : r.epochs()) {
-            out.printf(Locale.ROOT, "epoch %d: train loss %.4f, %s, %.0f reviews/s, %.1f s%n",
-                    m.epoch(), m.trainLoss(), m.describeValidation(), m.reviewsPerSecond(), m.seconds());
-        }
         if (r.interrupted()) {
             out.printf("stopped (%s); resume with: rnnlab train --resume %s%n", r.stopReason(), r.run().path());
         } else if (r.stopReason() != null) {

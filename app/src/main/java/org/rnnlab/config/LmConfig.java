@@ -17,9 +17,9 @@ public record LmConfig(String name, Long seed, Data data, Model model, Train tra
     public LmConfig {
         name = orDefault(name, "lm");
         seed = orDefault(seed, 1234L);
-        data = orDefault(data, new Data(null, null, null, null, null, null, null, null));
+        data = orDefault(data, new Data(null, null, null, null, null, null, null, null, null));
         model = orDefault(model, new Model(null, null, null, null, null, null, null));
-        train = orDefault(train, new Train(null, null, null, null, null, null, null, null, null, null, null));
+        train = orDefault(train, new Train(null, null, null, null, null, null, null, null, null, null, null, null, null));
     }
 
     @Override
@@ -36,16 +36,29 @@ public record LmConfig(String name, Long seed, Data data, Model model, Train tra
      * {@code lowercase} (not for {@code whitespace}) and {@code eos} ({@code line}, {@code paragraph},
      * {@code none}) say how text becomes tokens (see {@code org.rnnlab.data.lm.TextFormat}). A single file or a
      * folder of {@code .txt} files is split into train/valid/test by {@code split} ratios, in blocks of lines
-     * shuffled with the run's seed.
+     * shuffled with the run's seed. {@code encoding} is how the text files are decoded ({@link TextEncoding}:
+     * {@code utf-8}, the default, refuses anything that is not UTF-8 text).
      */
     public record Data(String dataset, String path, Integer vocabSize, List<Double> split, Long trainWords,
-                       String tokenizer, Boolean lowercase, String eos) {
+                       String tokenizer, Boolean lowercase, String eos, String encoding) {
         public static final Set<String> TOKENIZERS = Set.of("whitespace", "words", "chars");
         public static final Set<String> EOS_MODES = Set.of("line", "paragraph", "none");
 
-        /** The data section without the text-format keys (they take their defaults). */
+        /** The data section without the text-format and encoding keys (they take their defaults). */
         public Data(String dataset, String path, Integer vocabSize, List<Double> split, Long trainWords) {
-            this(dataset, path, vocabSize, split, trainWords, null, null, null);
+            this(dataset, path, vocabSize, split, trainWords, null, null, null, null);
+        }
+
+        /** The data section without the encoding key. */
+        public Data(String dataset, String path, Integer vocabSize, List<Double> split, Long trainWords,
+                    String tokenizer, Boolean lowercase, String eos) {
+            this(dataset, path, vocabSize, split, trainWords, tokenizer, lowercase, eos, null);
+        }
+
+        /** The data section without the text-format keys. */
+        public Data(String dataset, String path, Integer vocabSize, List<Double> split, Long trainWords,
+                    String encoding) {
+            this(dataset, path, vocabSize, split, trainWords, null, null, null, encoding);
         }
 
         @com.fasterxml.jackson.annotation.JsonCreator
@@ -53,6 +66,7 @@ public record LmConfig(String name, Long seed, Data data, Model model, Train tra
             tokenizer = oneOf("data.tokenizer", orDefault(tokenizer, "whitespace"), TOKENIZERS);
             lowercase = orDefault(lowercase, false);
             eos = oneOf("data.eos", orDefault(eos, "line"), EOS_MODES);
+            encoding = TextEncoding.check("data.encoding", encoding);
             dataset = orDefault(dataset, "ptb");
             vocabSize = atLeast("data.vocab_size", orDefault(vocabSize, 10000), 3);
             split = orDefault(split, List.of(0.9, 0.05, 0.05));
@@ -108,23 +122,44 @@ public record LmConfig(String name, Long seed, Data data, Model model, Train tra
      * {@code log_every} logs the training perplexity every that many steps (0 = only per epoch). The
      * thread count is not a config key: the launcher sets it from {@code OMP_NUM_THREADS}.
      * {@code optimizer} is {@code sgd} (the PTB papers') or {@code adam} (what char-rnn-style models train with).
+     * {@code checkpoint_every_minutes} writes a resumable checkpoint inside an epoch at that interval
+     * (0 = only at epoch ends); {@code stop_on_divergence} stops a run whose loss is no longer finite or
+     * whose validation perplexity exceeds twice the vocabulary size.
      */
     public record Train(Integer batchSize, Integer numSteps, Integer epochs, Double learningRate, Integer maxEpoch,
                         Double lrDecay, Double maxGradNorm, Integer evalBatchSize, Double timeLimitMinutes,
-                        Integer logEvery, String optimizer) {
+                        Integer logEvery, String optimizer, Double checkpointEveryMinutes, Boolean stopOnDivergence) {
         public static final Set<String> OPTIMIZERS = Set.of("sgd", "adam");
 
-        /** The schedule without {@code optimizer} (plain SGD). */
+        /** The schedule without {@code optimizer} (plain SGD), checkpoint interval and divergence guard (defaults). */
         public Train(Integer batchSize, Integer numSteps, Integer epochs, Double learningRate, Integer maxEpoch,
                      Double lrDecay, Double maxGradNorm, Integer evalBatchSize, Double timeLimitMinutes,
                      Integer logEvery) {
             this(batchSize, numSteps, epochs, learningRate, maxEpoch, lrDecay, maxGradNorm, evalBatchSize,
-                    timeLimitMinutes, logEvery, null);
+                    timeLimitMinutes, logEvery, null, null, null);
+        }
+
+        /** The schedule with {@code optimizer}; checkpoint interval and divergence guard take their defaults. */
+        public Train(Integer batchSize, Integer numSteps, Integer epochs, Double learningRate, Integer maxEpoch,
+                     Double lrDecay, Double maxGradNorm, Integer evalBatchSize, Double timeLimitMinutes,
+                     Integer logEvery, String optimizer) {
+            this(batchSize, numSteps, epochs, learningRate, maxEpoch, lrDecay, maxGradNorm, evalBatchSize,
+                    timeLimitMinutes, logEvery, optimizer, null, null);
+        }
+
+        /** The schedule with checkpoint interval and divergence guard; plain SGD. */
+        public Train(Integer batchSize, Integer numSteps, Integer epochs, Double learningRate, Integer maxEpoch,
+                     Double lrDecay, Double maxGradNorm, Integer evalBatchSize, Double timeLimitMinutes,
+                     Integer logEvery, Double checkpointEveryMinutes, Boolean stopOnDivergence) {
+            this(batchSize, numSteps, epochs, learningRate, maxEpoch, lrDecay, maxGradNorm, evalBatchSize,
+                    timeLimitMinutes, logEvery, null, checkpointEveryMinutes, stopOnDivergence);
         }
 
         @com.fasterxml.jackson.annotation.JsonCreator
         public Train {
             optimizer = oneOf("train.optimizer", orDefault(optimizer, "sgd"), OPTIMIZERS);
+            checkpointEveryMinutes = nonNegative("train.checkpoint_every_minutes", orDefault(checkpointEveryMinutes, 10.0));
+            stopOnDivergence = orDefault(stopOnDivergence, true);
             batchSize = atLeast("train.batch_size", orDefault(batchSize, 20), 1);
             numSteps = atLeast("train.num_steps", orDefault(numSteps, 20), 1);
             epochs = atLeast("train.epochs", orDefault(epochs, 13), 1);

@@ -17,9 +17,9 @@ public record SentimentConfig(String name, Long seed, Data data, Model model, Tr
     public SentimentConfig {
         name = orDefault(name, "sentiment");
         seed = orDefault(seed, 22L);
-        data = orDefault(data, new Data(null, null, null, null, null, null, null, null));
+        data = orDefault(data, new Data(null, null, null, null, null, null, null, null, null));
         model = orDefault(model, new Model(null, null, null, null, null, null, null, null, null));
-        train = orDefault(train, new Train(null, null, null, null, null, null, null));
+        train = orDefault(train, new Train(null, null, null, null, null, null, null, null, null));
         if (train.patience() > 0 && data.validFraction() == 0.0) {
             throw new ConfigValueException("train.patience",
                     "early stopping needs a validation split: set data.valid_fraction above 0 or patience to 0");
@@ -36,13 +36,15 @@ public record SentimentConfig(String name, Long seed, Data data, Model model, Tr
      * out-of-vocabulary entries, as Keras' {@code TextVectorization(max_tokens)}), text lower-cased
      * unless {@code lowercase} is false, reviews cut or padded to {@code max_len} tokens on the
      * {@code truncating}/{@code padding} side ({@code pre} or {@code post}, Keras' names),
-     * {@code valid_fraction} of the training set held out.
+     * {@code valid_fraction} of the training set held out; {@code encoding} is how review files are
+     * decoded ({@link TextEncoding}).
      */
     public record Data(String dataset, String path, Integer vocabSize, Integer maxLen, String padding,
-                       String truncating, Double validFraction, Boolean lowercase) {
+                       String truncating, Double validFraction, Boolean lowercase, String encoding) {
         public static final Set<String> SIDES = Set.of("pre", "post");
 
         public Data {
+            encoding = TextEncoding.check("data.encoding", encoding);
             dataset = orDefault(dataset, "imdb");
             lowercase = orDefault(lowercase, true);
             vocabSize = atLeast("data.vocab_size", orDefault(vocabSize, 10000), 3);
@@ -92,12 +94,17 @@ public record SentimentConfig(String name, Long seed, Data data, Model model, Tr
 
     /**
      * Adam at {@code learning_rate} with optional {@code l2} weight decay and gradient clipping to
-     * global L2 norm {@code max_grad_norm} (0 = none, the name the language model uses too); early stopping after {@code patience} epochs without a
-     * better validation accuracy (0 = never stop early).
+     * global L2 norm {@code max_grad_norm} (0 = none, the name the language model uses too); early stopping after
+     * {@code patience} epochs without a better validation accuracy (0 = never stop early);
+     * {@code checkpoint_every_minutes}: a resumable checkpoint inside an epoch at that interval (0 = only at epoch
+     * ends); {@code stop_on_divergence}: stop when the loss is not finite or far above chance.
      */
     public record Train(Integer batchSize, Integer epochs, Double learningRate, Double l2, Double maxGradNorm,
-                        Integer patience, Double timeLimitMinutes) {
+                        Integer patience, Double timeLimitMinutes, Double checkpointEveryMinutes,
+                        Boolean stopOnDivergence) {
         public Train {
+            checkpointEveryMinutes = nonNegative("train.checkpoint_every_minutes", orDefault(checkpointEveryMinutes, 10.0));
+            stopOnDivergence = orDefault(stopOnDivergence, true);
             batchSize = atLeast("train.batch_size", orDefault(batchSize, 128), 1);
             epochs = atLeast("train.epochs", orDefault(epochs, 4), 1);
             learningRate = positive("train.learning_rate", orDefault(learningRate, 1e-3));
@@ -105,6 +112,12 @@ public record SentimentConfig(String name, Long seed, Data data, Model model, Tr
             maxGradNorm = nonNegative("train.max_grad_norm", orDefault(maxGradNorm, 0.0));
             patience = atLeast("train.patience", orDefault(patience, 0), 0);
             timeLimitMinutes = nonNegative("train.time_limit_minutes", orDefault(timeLimitMinutes, 0.0));
+        }
+
+        /** The keys before mid-epoch checkpoints and the divergence guard, which take their defaults. */
+        public Train(Integer batchSize, Integer epochs, Double learningRate, Double l2, Double maxGradNorm,
+                     Integer patience, Double timeLimitMinutes) {
+            this(batchSize, epochs, learningRate, l2, maxGradNorm, patience, timeLimitMinutes, null, null);
         }
     }
 }

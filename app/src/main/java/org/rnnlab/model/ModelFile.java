@@ -1,29 +1,34 @@
 package org.rnnlab.model;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
+import org.apache.commons.compress.archivers.zip.ZipArchiveOutputStream;
+import org.apache.commons.compress.utils.SeekableInMemoryByteChannel;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
 import org.rnnlab.BuildInfo;
+import org.rnnlab.RunFailure;
 import org.rnnlab.UserInputException;
 import org.rnnlab.config.ConfigLoader;
 import org.rnnlab.config.RunConfig;
 import org.rnnlab.text.Vocabulary;
 
+import java.io.BufferedOutputStream;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileSystem;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
@@ -36,8 +41,8 @@ import java.util.zip.ZipOutputStream;
  * vocabulary, and any extra state (a checkpoint's training position). Everything needed to evaluate,
  * sample or predict travels in this one file.
  *
- * <p>Files are written to a temporary file beside the target and renamed into place, so a crash or
- * Ctrl-C never leaves a half-written model where a good one was.
+ * <p>Files are written in one pass to a temporary file beside the target and renamed into place, so a
+ * crash, Ctrl-C or a full disk never leaves a half-written model where a good one was.
  */
 public final class ModelFile {
 
@@ -72,35 +77,82 @@ public final class ModelFile {
     /**
      * Writes a model atomically. {@code extras} are stored as {@code rnnlab-extra-NAME} entries;
      * {@code withUpdater} keeps the optimizer state (checkpoints need it, exported models do not).
+     *
+     * <p>One pass: DL4J serialises its entries into memory, and they are copied still compressed into
+     * the temporary file together with rnnlab's entries, which is then renamed over the target. The
+     * disk thus needs room for one model beside the old file. A failed write removes the temporary
+     * file, leaves the old file as it was and ends in a {@link RunFailure} whose one line names the
+     * file, the cause (a full disk) and the space needed.
      */
     public static void write(Path target, MultiLayerNetwork net, ModelKind kind, RunConfig config, Vocabulary vocab,
                              String unknownToken, Map<String, byte[]> extras, boolean withUpdater) {
         Path dir = target.toAbsolutePath().getParent();
         Path tmp = dir.resolve("." + target.getFileName() + ".tmp-" + ProcessHandle.current().pid());
+        long needed = 0;
         try {
             Files.createDirectories(dir);
             Files.deleteIfExists(tmp);
-            ModelSerializer.writeModel(net, tmp.toFile(), withUpdater);
+            Dl4jBytes dl4j = new Dl4jBytes(estimate(net, withUpdater));
+            ModelSerializer.writeModel(net, dl4j, withUpdater);
             BuildInfo build = BuildInfo.load();
             Meta meta = new Meta(kind.name().toLowerCase(), FORMAT_VERSION, build.version(), build.backend(), Instant.now().toString(),
                     unknownToken);
-            try (FileSystem zip = FileSystems.newFileSystem(URI.create("jar:" + tmp.toUri()), Map.of())) {
-                Files.write(zip.getPath(META), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(meta));
-                Files.writeString(zip.getPath(CONFIG), ConfigLoader.toYaml(config));
-                Files.writeString(zip.getPath(VOCAB), vocab.toText());
-                for (Map.Entry<String, byte[]> e : extras.entrySet()) {
-                    Files.write(zip.getPath(EXTRA_PREFIX + e.getKey()), e.getValue());
+            Map<String, byte[]> ours = new LinkedHashMap<>();
+            ours.put(META, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(meta));
+            ours.put(CONFIG, ConfigLoader.toYaml(config).getBytes(StandardCharsets.UTF_8));
+            ours.put(VOCAB, vocab.toText().getBytes(StandardCharsets.UTF_8));
+            extras.forEach((name, bytes) -> ours.put(EXTRA_PREFIX + name, bytes));
+            needed = dl4j.size() + ours.values().stream().mapToLong(b -> b.length).sum();
+            try (OutputStream file = FileSink.open(tmp);
+                 ZipArchiveOutputStream zip = new ZipArchiveOutputStream(new BufferedOutputStream(file, 1 << 16));
+                 org.apache.commons.compress.archivers.zip.ZipFile theirs = org.apache.commons.compress.archivers.zip.ZipFile
+                         .builder().setSeekableByteChannel(new SeekableInMemoryByteChannel(dl4j.bytes())).get()) {
+                var entries = theirs.getEntriesInPhysicalOrder();
+                while (entries.hasMoreElements()) {
+                    ZipArchiveEntry e = entries.nextElement();
+                    zip.addRawArchiveEntry(e, theirs.getRawInputStream(e));
                 }
+                for (Map.Entry<String, byte[]> e : ours.entrySet()) {
+                    zip.putArchiveEntry(new ZipArchiveEntry(e.getKey()));
+                    zip.write(e.getValue());
+                    zip.closeArchiveEntry();
+                }
+                zip.finish();
             }
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot write model file " + target, e);
+        } catch (IOException | UncheckedIOException e) {
+            deleteQuietly(tmp);
+            throw RunFailure.cannotWrite(target, e, needed);
         } finally {
-            try {
-                Files.deleteIfExists(tmp);
-            } catch (IOException ignored) {
-                // best effort: a stale temporary file never shadows the real one
-            }
+            deleteQuietly(tmp);
+        }
+    }
+
+    /** An upper bound of DL4J's serialised size, so its buffer rarely grows: the parameters and updater state, raw. */
+    private static int estimate(MultiLayerNetwork net, boolean withUpdater) {
+        long n = net.numParams();
+        if (withUpdater && net.getUpdater() != null && net.getUpdater().getStateViewArray() != null) {
+            n += net.getUpdater().getStateViewArray().length();
+        }
+        return (int) Math.min(Integer.MAX_VALUE - 64, n * 4 + (1 << 16));
+    }
+
+    private static void deleteQuietly(Path tmp) {
+        try {
+            Files.deleteIfExists(tmp);
+        } catch (IOException ignored) {
+            // best effort: a stale temporary file never shadows the real one
+        }
+    }
+
+    /** DL4J's zip in memory, handed on without another copy when the estimate was right. */
+    private static final class Dl4jBytes extends ByteArrayOutputStream {
+        Dl4jBytes(int capacity) {
+            super(capacity);
+        }
+
+        byte[] bytes() {
+            return count == buf.length ? buf : Arrays.copyOf(buf, count);
         }
     }
 

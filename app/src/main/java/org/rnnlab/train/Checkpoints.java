@@ -1,13 +1,13 @@
 package org.rnnlab.train;
 
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.rnnlab.RunFailure;
 import org.rnnlab.config.RunConfig;
 import org.rnnlab.model.ModelFile;
 import org.rnnlab.model.ModelKind;
 import org.rnnlab.text.Vocabulary;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -46,15 +46,37 @@ public final class Checkpoints {
                 ckpt.extras());
     }
 
-    /** Copies the checkpoint just written to {@code best.zip}, atomically. */
+    /**
+     * Makes the checkpoint just written {@code best.zip}, atomically: a hard link renamed into place, so
+     * it takes no disk space (checkpoints are never changed in place: each write is a new file renamed
+     * over the old name). Where links are not supported, a copy.
+     */
     public static void promoteToBest(RunDirectory run) {
         Path to = run.best();
         Path tmp = to.resolveSibling("." + to.getFileName() + ".tmp");
         try {
-            Files.copy(run.checkpoint(), tmp, StandardCopyOption.REPLACE_EXISTING);
+            Files.deleteIfExists(tmp);
+            try {
+                Files.createLink(tmp, run.checkpoint());
+            } catch (UnsupportedOperationException | IOException noLinks) {
+                Files.copy(run.checkpoint(), tmp, StandardCopyOption.REPLACE_EXISTING);
+            }
             Files.move(tmp, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
-            throw new UncheckedIOException("Cannot write " + to, e);
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException ignored) {
+                // best effort
+            }
+            throw RunFailure.cannotWrite(to, e, sizeOf(run.checkpoint()));
+        }
+    }
+
+    private static long sizeOf(Path p) {
+        try {
+            return Files.size(p);
+        } catch (IOException e) {
+            return -1;
         }
     }
 }

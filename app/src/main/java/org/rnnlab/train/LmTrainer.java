@@ -1,5 +1,8 @@
 package org.rnnlab.train;
 
+import org.rnnlab.monitor.StepRecord;
+import org.rnnlab.monitor.TrainingObserver;
+
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.deeplearning4j.nn.api.layers.RecurrentLayer;
@@ -14,8 +17,6 @@ import org.rnnlab.data.lm.WordTokenizer;
 import org.rnnlab.eval.LmEvaluator;
 import org.rnnlab.model.LmModelFactory;
 import org.rnnlab.model.ModelKind;
-import org.rnnlab.monitor.StepRecord;
-import org.rnnlab.monitor.TrainingObserver;
 import org.rnnlab.text.Vocabulary;
 
 import java.io.ByteArrayInputStream;
@@ -29,14 +30,16 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * Trains a word-level language model as the TensorFlow PTB tutorial does: plain SGD over
  * consecutive {@code num_steps} windows of {@code batch_size} parallel word streams, the recurrent
  * state carried from window to window and reset only at the start of an epoch, gradients clipped by
- * global norm, the learning rate decayed per epoch. Checkpoints after every epoch (and at Ctrl-C)
- * hold everything needed to resume exactly: weights, updater state, epoch, step, learning rate and
- * the recurrent state in the middle of an epoch.
+ * global norm, the learning rate decayed per epoch. The {@link EpochLoop} writes checkpoints after
+ * every epoch, every {@code checkpoint_every_minutes} inside one and at Ctrl-C; they hold everything
+ * needed to resume exactly: weights, updater state, epoch, step, learning rate, the epoch's running
+ * sums and the recurrent state in the middle of an epoch.
  *
  * <p>Each window is one {@link TbpttStep}, which carries the state that DL4J's {@code fit} would reset.
  */
@@ -46,13 +49,19 @@ public final class LmTrainer {
     private static final String RNN_STATE = "rnn-state.bin";
     static final String METRICS_HEADER = "epoch,learning_rate,train_perplexity,valid_perplexity,words_per_second,epoch_seconds,grad_norm_mean";
 
-    /** What to train and where. */
+    /** What to train and where; {@code onEpoch} receives each epoch's summary line as it ends. */
     public record Request(LmConfig config, LmCorpus corpus, RunDirectory run, boolean resume, boolean quiet,
-                          StopRequest stop, TrainingObserver observer) {
+                          StopRequest stop, Consumer<String> onEpoch, TrainingObserver observer) {
         /** A request whose steps and epochs nobody observes. */
         public Request(LmConfig config, LmCorpus corpus, RunDirectory run, boolean resume, boolean quiet,
                        StopRequest stop) {
-            this(config, corpus, run, resume, quiet, stop, TrainingObserver.NONE);
+            this(config, corpus, run, resume, quiet, stop, line -> { }, TrainingObserver.NONE);
+        }
+
+        /** A request whose epoch summaries go to {@code onEpoch}; no step observer. */
+        public Request(LmConfig config, LmCorpus corpus, RunDirectory run, boolean resume, boolean quiet,
+                       StopRequest stop, Consumer<String> onEpoch) {
+            this(config, corpus, run, resume, quiet, stop, onEpoch, TrainingObserver.NONE);
         }
     }
 
@@ -66,6 +75,9 @@ public final class LmTrainer {
                          boolean interrupted, String stopReason) implements TrainOutcome {
     }
 
+    /** A validation perplexity this many times the vocabulary size (a uniform guess) means training diverged. */
+    static final double DIVERGED_OVER_UNIFORM = 2;
+
     private LmTrainer() {
     }
 
@@ -76,12 +88,16 @@ public final class LmTrainer {
         MultiLayerNetwork net;
         TrainingState state;
         Map<Integer, Map<String, INDArray>> carriedState = null;
+        EpochSums carriedSums = null;
         if (req.resume()) {
             Checkpoints.Restored ckpt = Checkpoints.restore(req.run(), ModelKind.LM);
             net = ckpt.network();
             state = ckpt.state();
             if (ckpt.extras().containsKey(RNN_STATE)) {
                 carriedState = readRnnState(ckpt.extras().get(RNN_STATE));
+            }
+            if (state.stepsDone() > 0 && ckpt.extras().containsKey(EpochSums.EXTRA)) {
+                carriedSums = EpochSums.fromJson(ckpt.extras().get(EpochSums.EXTRA));
             }
             if (!ckpt.vocabulary().equals(vocab)) {
                 throw new UserInputException(req.run().checkpoint() + ": the checkpoint's vocabulary differs from the corpus'"
@@ -99,105 +115,151 @@ public final class LmTrainer {
         if (clipping != null) {
             net.setListeners(clipping);
         }
+        // After the clipping listener, before the step's solver is built: a UI listener joins the solver's list.
         req.observer().onStart(net);
-        TbpttStep step = new TbpttStep(net);
-        TokenWindows windows = new TokenWindows(req.corpus().train(), t.batchSize(), t.numSteps());
-        List<EpochMetrics> history = new ArrayList<>();
-        RunClock clock = new RunClock(state.elapsedSeconds(), t.timeLimitMinutes());
+        LmTask task = new LmTask(req, net, clipping, carriedState);
+        EpochLoop.Outcome<EpochMetrics> o = new EpochLoop<>(task, req.run(), new EpochLoop.Settings(cfg.seed(),
+                req.quiet(), t.checkpointEveryMinutes(), t.stopOnDivergence(), t.timeLimitMinutes(), req.stop(),
+                req.onEpoch(), req.observer())).run(state, carriedSums, req.resume());
+        return new Result(req.run(), o.epochs(), o.state().bestMetric(), o.state().bestEpoch(), o.interrupted(),
+                o.stopReason());
+    }
 
-        for (int epoch = state.epoch(); epoch <= t.epochs(); epoch++) {
-            double lr = t.learningRateForEpoch(epoch);
-            net.setLearningRate(lr);
-            long firstStep = epoch == state.epoch() ? state.stepsDone() : 0;
+    /** The language model's part of the epoch loop: TBPTT windows, perplexities, the carried state. */
+    private static final class LmTask implements EpochLoop.Task<EpochMetrics> {
+        private final Request req;
+        private final LmConfig.Train t;
+        private final MultiLayerNetwork net;
+        private final GlobalNormClipping clipping;
+        private final TbpttStep step;
+        private final TokenWindows windows;
+        private final int vocabSize;
+        private Map<Integer, Map<String, INDArray>> carriedState;
+
+        LmTask(Request req, MultiLayerNetwork net, GlobalNormClipping clipping,
+               Map<Integer, Map<String, INDArray>> carriedState) {
+            this.req = req;
+            this.t = req.config().train();
+            this.net = net;
+            this.clipping = clipping;
+            this.carriedState = carriedState;
+            this.step = new TbpttStep(net);
+            this.windows = new TokenWindows(req.corpus().train(), t.batchSize(), t.numSteps());
+            this.vocabSize = req.corpus().vocabulary().size();
+        }
+
+        @Override
+        public int epochs() {
+            return t.epochs();
+        }
+
+        @Override
+        public long stepsPerEpoch() {
+            return windows.numWindows();
+        }
+
+        @Override
+        public double learningRate(int epoch) {
+            return t.learningRateForEpoch(epoch);
+        }
+
+        @Override
+        public void beginEpoch(int epoch, long firstStep, double learningRate) {
+            net.setLearningRate(learningRate);
             net.rnnClearPreviousState();
             if (firstStep > 0 && carriedState != null) {
                 restoreRnnState(net, carriedState);
             }
-            double costs = 0;
-            long steps = 0;
-            double normSum = 0;
-            long epochStart = System.nanoTime();
-            boolean stopped = false;
-            String reason = null;
-            try (EpochProgress progress = new EpochProgress("epoch " + epoch + "/" + t.epochs(), windows.numWindows(),
-                    firstStep, req.quiet())) {
-                for (long k = firstStep; k < windows.numWindows(); k++) {
-                    StepSeed.apply(cfg.seed(), state.iteration());
-                    double score = step.fit(windows.features((int) k), windows.labels((int) k));
-                    state = new TrainingState(epoch, k + 1, state.iteration() + 1, lr, state.bestMetric(),
-                            state.bestEpoch(), state.elapsedSeconds());
-                    Divergence.check(score, epoch, k + 1, req.run().checkpoint(), "train.max_grad_norm");
-                    costs += score;
-                    steps++;
-                    if (clipping != null) {
-                        normSum += clipping.lastNorm();
-                    }
-                    double secs = (System.nanoTime() - epochStart) / 1e9;
-                    req.observer().onStep(new StepRecord(state.iteration(), epoch,
-                            state.iteration() * t.batchSize() * t.numSteps(), score / t.numSteps(),
-                            Math.exp(score / t.numSteps()), clipping == null ? Double.NaN : clipping.lastNorm(), lr,
-                            steps * t.numSteps() * t.batchSize() / Math.max(secs, 1e-9)));
-                    progress.update(k + 1, String.format(Locale.ROOT, "ppl %.1f | %,.0f w/s",
-                            Math.exp(costs / (steps * t.numSteps())),
-                            steps * t.numSteps() * t.batchSize() / Math.max(secs, 1e-9)));
-                    if (t.logEvery() > 0 && (k + 1) % t.logEvery() == 0) {
-                        LOG.info(String.format(Locale.ROOT, "epoch %d step %d/%d: perplexity %.2f, %,.0f words/s",
-                                epoch, k + 1, windows.numWindows(), Math.exp(costs / (steps * t.numSteps())),
-                                steps * t.numSteps() * t.batchSize() / Math.max(secs, 1e-9)));
-                    }
-                    if (req.stop().isRequested() || clock.timeUp()) {
-                        stopped = k + 1 < windows.numWindows();
-                        reason = req.stop().isRequested() ? "interrupted" : "time limit reached";
-                        if (stopped) {
-                            break;
-                        }
-                    }
-                }
-            }
-            double epochSeconds = (System.nanoTime() - epochStart) / 1e9;
-            double elapsed = clock.elapsedSeconds();
-            if (stopped) {
-                state = new TrainingState(state.epoch(), state.stepsDone(), state.iteration(), lr, state.bestMetric(),
-                        state.bestEpoch(), elapsed);
-                saveCheckpoint(req, net, vocab, state, rnnState(net));
-                LOG.info("Stopped ({}) at epoch {}, step {}/{}; checkpoint {} — continue with: rnnlab train --resume {}",
-                        reason, epoch, state.stepsDone(), windows.numWindows(), req.run().checkpoint(), req.run().path());
-                return new Result(req.run(), history, state.bestMetric(), state.bestEpoch(), true, reason);
-            }
-            net.incrementEpochCount();
-            double trainPpl = Math.exp(costs / Math.max(steps * t.numSteps(), 1));
-            LmEvaluator.Result valid = LmEvaluator.evaluate(net, req.corpus().valid(), t.evalBatchSize(), t.numSteps());
-            double wps = steps * (double) t.numSteps() * t.batchSize() / epochSeconds;
-            EpochMetrics m = new EpochMetrics(epoch, lr, trainPpl, valid.perplexity(), wps, epochSeconds);
-            history.add(m);
-            boolean best = valid.perplexity() < state.bestMetric();
-            state = new TrainingState(epoch + 1, 0, state.iteration(), t.learningRateForEpoch(epoch + 1),
-                    best ? valid.perplexity() : state.bestMetric(), best ? epoch : state.bestEpoch(), elapsed);
-            saveCheckpoint(req, net, vocab, state, null);
-            if (best) {
-                Checkpoints.promoteToBest(req.run());
-            }
-            req.run().appendMetrics(METRICS_HEADER, String.format(Locale.ROOT, "%d,%.6g,%.4f,%.4f,%.1f,%.1f,%.4f",
-                    epoch, lr, trainPpl, valid.perplexity(), wps, epochSeconds, steps == 0 ? 0 : normSum / steps));
-            req.observer().onEpoch(epoch);
-            LOG.info(String.format(Locale.ROOT,
-                    "Epoch %d/%d: lr %.4g | train ppl %.2f | valid ppl %.2f | %,.0f words/s | %.1f s%s",
-                    epoch, t.epochs(), lr, trainPpl, valid.perplexity(), wps, epochSeconds, best ? " | best" : ""));
-            if (req.stop().isRequested() || clock.timeUp()) {
-                String why = req.stop().isRequested() ? "interrupted" : "time limit reached";
-                return new Result(req.run(), history, state.bestMetric(), state.bestEpoch(), epoch < t.epochs(), why);
-            }
+            carriedState = null;
         }
-        return new Result(req.run(), history, state.bestMetric(), state.bestEpoch(), false, null);
-    }
 
-    private static void saveCheckpoint(Request req, MultiLayerNetwork net, Vocabulary vocab, TrainingState state,
-                                       byte[] rnnState) {
-        Map<String, byte[]> extras = new HashMap<>();
-        if (rnnState != null) {
-            extras.put(RNN_STATE, rnnState);
+        @Override
+        public EpochLoop.Step step(int epoch, long k) {
+            double score = step.fit(windows.features((int) k), windows.labels((int) k));
+            return new EpochLoop.Step(score, (long) t.numSteps() * t.batchSize(), score,
+                    clipping == null ? 0 : clipping.lastNorm());
         }
-        Checkpoints.save(req.run(), net, ModelKind.LM, req.config(), vocab, WordTokenizer.UNK, state, extras);
+
+        private double perplexity(EpochSums s) {
+            return Math.exp(s.lossSum() / Math.max(s.steps() * t.numSteps(), 1));
+        }
+
+        @Override
+        public String progress(EpochSums s, double seconds) {
+            return String.format(Locale.ROOT, "ppl %.1f | %,.0f w/s", perplexity(s), s.examples() / Math.max(seconds, 1e-9));
+        }
+
+        @Override
+        public StepRecord stepRecord(long iteration, int epoch, EpochLoop.Step s, EpochSums sums, double seconds,
+                                     double learningRate) {
+            double loss = s.loss() / t.numSteps();
+            return new StepRecord(iteration, epoch, iteration * t.batchSize() * t.numSteps(), loss, Math.exp(loss),
+                    clipping == null ? Double.NaN : s.gradNorm(), learningRate,
+                    sums.examples() / Math.max(seconds, 1e-9));
+        }
+
+        @Override
+        public void afterStep(int epoch, long k, EpochSums s, double seconds) {
+            if (t.logEvery() > 0 && (k + 1) % t.logEvery() == 0) {
+                LOG.info(String.format(Locale.ROOT, "epoch %d step %d/%d: perplexity %.2f, %,.0f words/s",
+                        epoch, k + 1, windows.numWindows(), perplexity(s), s.examples() / Math.max(seconds, 1e-9)));
+            }
+        }
+
+        @Override
+        public Map<String, byte[]> midEpochExtras() {
+            return Map.of(RNN_STATE, rnnState(net));
+        }
+
+        @Override
+        public void saveCheckpoint(TrainingState state, Map<String, byte[]> extras) {
+            Checkpoints.save(req.run(), net, ModelKind.LM, req.config(), req.corpus().vocabulary(), WordTokenizer.UNK,
+                    state, extras);
+        }
+
+        @Override
+        public EpochLoop.EpochEnd<EpochMetrics> endEpoch(int epoch, double lr, EpochSums sums, double seconds,
+                                                          double bestSoFar) {
+            net.incrementEpochCount();
+            LmEvaluator.Result valid = LmEvaluator.evaluate(net, req.corpus().valid(), t.evalBatchSize(), t.numSteps());
+            double ppl = valid.perplexity();
+            EpochMetrics m = new EpochMetrics(epoch, lr, perplexity(sums), ppl, sums.examples() / seconds, seconds);
+            // A uniform guess over the vocabulary scores exactly the vocabulary size. Small, noisy corpora hover
+            // near it in their first epochs (13.9 for 12 words in a test), so only twice that counts as diverged;
+            // a real divergence is orders of magnitude beyond (1.9e29 for PTB at learning rate 1e6).
+            String divergence = Double.isFinite(ppl) && ppl <= DIVERGED_OVER_UNIFORM * vocabSize ? null
+                    : String.format(Locale.ROOT, "valid perplexity %.4g after epoch %d is more than %.0f times the"
+                            + " vocabulary size %d (a uniform guess scores %d)", ppl, epoch, DIVERGED_OVER_UNIFORM,
+                    vocabSize, vocabSize);
+            return new EpochLoop.EpochEnd<>(m, ppl < bestSoFar, ppl, divergence);
+        }
+
+        @Override
+        public String metricsHeader() {
+            return METRICS_HEADER;
+        }
+
+        @Override
+        public String metricsRow(EpochLoop.EpochEnd<EpochMetrics> end, EpochSums sums, double seconds) {
+            EpochMetrics m = end.metrics();
+            return String.format(Locale.ROOT, "%d,%.6g,%.4f,%.4f,%.1f,%.1f,%.4f", m.epoch(), m.learningRate(),
+                    m.trainPerplexity(), m.validPerplexity(), m.wordsPerSecond(), seconds,
+                    sums.steps() == 0 ? 0 : sums.normSum() / sums.steps());
+        }
+
+        @Override
+        public String summary(EpochLoop.EpochEnd<EpochMetrics> end, boolean best) {
+            EpochMetrics m = end.metrics();
+            return String.format(Locale.ROOT,
+                    "epoch %d: train perplexity %.2f, valid perplexity %.2f, %.0f words/s, %.1f s, lr %.4g%s",
+                    m.epoch(), m.trainPerplexity(), m.validPerplexity(), m.wordsPerSecond(), m.seconds(),
+                    m.learningRate(), best ? ", best" : "");
+        }
+
+        @Override
+        public String remedyKeys() {
+            return "train.learning_rate or train.max_grad_norm";
+        }
     }
 
     /**

@@ -1,11 +1,11 @@
 package org.rnnlab.train;
 
+import org.rnnlab.RunFailure;
 import org.rnnlab.UserInputException;
 import org.rnnlab.config.ConfigLoader;
 import org.rnnlab.config.RunConfig;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,8 +27,7 @@ public record RunDirectory(Path path) {
 
     /** A new run folder: the one given, or {@code runs/NAME-TIMESTAMP}. Refuses to reuse a run's folder. */
     public static RunDirectory create(Path requested, RunConfig config) {
-        Path dir = requested != null ? requested
-                : Path.of("runs", config.name() + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        Path dir = pathFor(requested, config);
         checkFree(dir);
         try {
             Files.createDirectories(dir);
@@ -38,6 +37,12 @@ public record RunDirectory(Path path) {
         RunDirectory run = new RunDirectory(dir);
         run.writeAtomically(CONFIG, ConfigLoader.toYaml(config));
         return run;
+    }
+
+    /** The folder a new run goes to: the one requested, or {@code runs/NAME-TIMESTAMP}. */
+    public static Path pathFor(Path requested, RunConfig config) {
+        return requested != null ? requested
+                : Path.of("runs", config.name() + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
     }
 
     /**
@@ -76,7 +81,7 @@ public record RunDirectory(Path path) {
             }
             Files.writeString(file, row + "\n", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
         } catch (IOException e) {
-            throw new UncheckedIOException("Cannot write " + file, e);
+            throw RunFailure.cannotWrite(file, e, row.length() + 1);
         }
     }
 
@@ -88,7 +93,12 @@ public record RunDirectory(Path path) {
             Files.writeString(tmp, content, StandardCharsets.UTF_8);
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
-            throw new UncheckedIOException("Cannot write " + target, e);
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException ignored) {
+                // best effort
+            }
+            throw RunFailure.cannotWrite(target, e, content.length());
         }
     }
 }

@@ -1,5 +1,8 @@
 package org.rnnlab.train;
 
+import org.rnnlab.monitor.StepRecord;
+import org.rnnlab.monitor.TrainingObserver;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -13,8 +16,6 @@ import org.rnnlab.eval.SentimentEvaluator;
 import org.rnnlab.model.ModelKind;
 import org.rnnlab.model.SentimentClassifier;
 import org.rnnlab.model.SentimentModelFactory;
-import org.rnnlab.monitor.StepRecord;
-import org.rnnlab.monitor.TrainingObserver;
 import org.rnnlab.text.ReviewEncoder;
 import org.rnnlab.text.Vocabulary;
 
@@ -26,6 +27,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.Consumer;
 
 /**
  * Trains a sentiment classifier as Keras' {@code model.fit} does: epochs over the training reviews in
@@ -44,13 +46,20 @@ public final class SentimentTrainer {
     static final String METRICS_HEADER = "epoch,train_loss,valid_loss,valid_accuracy,reviews_per_second,epoch_seconds,"
             + "valid_seconds,grad_norm_mean";
 
-    /** What to train and where. */
+    /** What to train and where; {@code onEpoch} receives each epoch's summary line as it ends. */
     public record Request(SentimentConfig config, SentimentDataSource.TrainingData data, RunDirectory run,
-                          boolean resume, boolean quiet, StopRequest stop, TrainingObserver observer) {
+                          boolean resume, boolean quiet, StopRequest stop, Consumer<String> onEpoch,
+                          TrainingObserver observer) {
         /** A request whose steps and epochs nobody observes. */
         public Request(SentimentConfig config, SentimentDataSource.TrainingData data, RunDirectory run,
                        boolean resume, boolean quiet, StopRequest stop) {
-            this(config, data, run, resume, quiet, stop, TrainingObserver.NONE);
+            this(config, data, run, resume, quiet, stop, line -> { }, TrainingObserver.NONE);
+        }
+
+        /** A request whose epoch summaries go to {@code onEpoch}; no step observer. */
+        public Request(SentimentConfig config, SentimentDataSource.TrainingData data, RunDirectory run,
+                       boolean resume, boolean quiet, StopRequest stop, Consumer<String> onEpoch) {
+            this(config, data, run, resume, quiet, stop, onEpoch, TrainingObserver.NONE);
         }
     }
 
@@ -75,29 +84,10 @@ public final class SentimentTrainer {
     }
 
     /**
-     * Running sums of the epoch in progress, saved with a mid-epoch checkpoint so that after
-     * {@code --resume} the epoch's loss, speed and time cover all of it, not only the resumed part.
+     * A loss this many times chance's (ln 2 per review, the loss of always answering 0.5) means the
+     * predictions are confidently wrong: the weights have blown up, not merely overfitted.
      */
-    record EpochSums(double lossSum, long reviews, double normSum, long steps, double seconds) {
-        static final String EXTRA = "epoch-sums.json";
-        private static final ObjectMapper JSON = new ObjectMapper();
-
-        byte[] toJson() {
-            try {
-                return JSON.writeValueAsBytes(this);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-
-        static EpochSums fromJson(byte[] json) {
-            try {
-                return JSON.readValue(json, EpochSums.class);
-            } catch (IOException e) {
-                throw new UncheckedIOException("Corrupt epoch sums in checkpoint", e);
-            }
-        }
-    }
+    static final double DIVERGED_LOSS_OVER_CHANCE = 5;
 
     private SentimentTrainer() {
     }
@@ -136,99 +126,144 @@ public final class SentimentTrainer {
         if (clipping != null) {
             net.setListeners(clipping);
         }
+        // After the clipping listener: a UI listener joins the network's list.
         req.observer().onStart(net);
-        SentimentClassifier classifier = new SentimentClassifier(net, cfg, vocab);
-        LabeledSequences train = req.data().train();
-        boolean validating = req.data().valid().size() > 0;
-        int steps = (train.size() + t.batchSize() - 1) / t.batchSize();
-        RunClock clock = new RunClock(state.elapsedSeconds(), t.timeLimitMinutes());
-        List<EpochMetrics> history = new ArrayList<>();
+        SentimentTask task = new SentimentTask(req, net, clipping);
+        RunClock clock = new RunClock(state.elapsedSeconds(), 0);
+        EpochLoop.Outcome<EpochMetrics> o = new EpochLoop<>(task, req.run(), new EpochLoop.Settings(cfg.seed(),
+                req.quiet(), t.checkpointEveryMinutes(), t.stopOnDivergence(), t.timeLimitMinutes(), req.stop(),
+                req.onEpoch(), req.observer())).run(state, carried, req.resume());
+        double seconds = o.interrupted() ? o.state().elapsedSeconds() : clock.elapsedSeconds();
+        return new Result(req.run(), o.epochs(), o.state().bestMetric(), o.state().bestEpoch(), o.interrupted(),
+                o.stopReason(), seconds);
+    }
 
-        for (int epoch = state.epoch(); epoch <= t.epochs(); epoch++) {
+    /** The classifier's part of the epoch loop: shuffled minibatches, validation accuracy, early stopping. */
+    private static final class SentimentTask implements EpochLoop.Task<EpochMetrics> {
+        private final Request req;
+        private final SentimentConfig.Train t;
+        private final MultiLayerNetwork net;
+        private final GlobalNormClipping clipping;
+        private final SentimentClassifier classifier;
+        private final LabeledSequences train;
+        private final boolean validating;
+        private int[] order;
+
+        SentimentTask(Request req, MultiLayerNetwork net, GlobalNormClipping clipping) {
+            this.req = req;
+            this.t = req.config().train();
+            this.net = net;
+            this.clipping = clipping;
+            this.classifier = new SentimentClassifier(net, req.config(), req.data().vocabulary());
+            this.train = req.data().train();
+            this.validating = req.data().valid().size() > 0;
+        }
+
+        @Override
+        public int epochs() {
+            return t.epochs();
+        }
+
+        @Override
+        public long stepsPerEpoch() {
+            return (train.size() + t.batchSize() - 1) / t.batchSize();
+        }
+
+        @Override
+        public double learningRate(int epoch) {
+            return t.learningRate();
+        }
+
+        @Override
+        public String stopBefore(int epoch, TrainingState state) {
             if (t.patience() > 0 && state.bestEpoch() > 0 && epoch - 1 - state.bestEpoch() >= t.patience()) {
-                return finished(req, history, state, String.format(Locale.ROOT,
-                        "early stopping: no better validation accuracy for %d epochs", t.patience()), clock);
+                return String.format(Locale.ROOT, "early stopping: no better validation accuracy for %d epochs",
+                        t.patience());
             }
-            int[] order = epochOrder(train.size(), cfg.seed(), epoch);
-            long firstStep = epoch == state.epoch() ? state.stepsDone() : 0;
-            EpochSums before = firstStep > 0 && carried != null ? carried : new EpochSums(0, 0, 0, 0, 0);
-            double lossSum = before.lossSum();
-            long reviews = before.reviews();
-            double normSum = before.normSum();
-            long done = before.steps();
-            long epochStart = System.nanoTime() - (long) (before.seconds() * 1e9);
-            boolean stopped = false;
-            try (EpochProgress progress = new EpochProgress("epoch " + epoch + "/" + t.epochs(), steps, firstStep,
-                    req.quiet())) {
-                for (long k = firstStep; k < steps; k++) {
-                    int[] idx = Arrays.copyOfRange(order, (int) k * t.batchSize(),
-                            (int) Math.min((k + 1) * t.batchSize(), train.size()));
-                    StepSeed.apply(cfg.seed(), state.iteration());
-                    net.fit(classifier.batch(train.sequencesAt(idx), train.labelsAt(idx)));
-                    double loss = net.score();
-                    state = new TrainingState(epoch, k + 1, state.iteration() + 1, t.learningRate(), state.bestMetric(),
-                            state.bestEpoch(), state.elapsedSeconds());
-                    Divergence.check(loss, epoch, k + 1, req.run().checkpoint(), "train.max_grad_norm");
-                    lossSum += loss * idx.length;
-                    reviews += idx.length;
-                    done++;
-                    if (clipping != null) {
-                        normSum += clipping.lastNorm();
-                    }
-                    double secs = (System.nanoTime() - epochStart) / 1e9;
-                    req.observer().onStep(new StepRecord(state.iteration(), epoch, (epoch - 1L) * train.size() + reviews,
-                            loss, Double.NaN, clipping == null ? Double.NaN : clipping.lastNorm(), t.learningRate(),
-                            reviews / Math.max(secs, 1e-9)));
-                    progress.update(k + 1, String.format(Locale.ROOT, "loss %.4f | %,.0f reviews/s",
-                            lossSum / reviews, reviews / Math.max(secs, 1e-9)));
-                    if ((req.stop().isRequested() || clock.timeUp()) && k + 1 < steps) {
-                        stopped = true;
-                        break;
-                    }
-                }
-            }
-            double epochSeconds = (System.nanoTime() - epochStart) / 1e9;
-            if (stopped) {
-                String reason = req.stop().isRequested() ? "interrupted" : "time limit reached";
-                state = withElapsed(state, clock);
-                Checkpoints.save(req.run(), net, ModelKind.SENTIMENT, cfg, vocab, ReviewEncoder.UNK, state,
-                        Map.of(EpochSums.EXTRA, new EpochSums(lossSum, reviews, normSum, done, epochSeconds).toJson()));
-                LOG.info("Stopped ({}) at epoch {}, step {}/{}; checkpoint {} — continue with: rnnlab train --resume {}",
-                        reason, epoch, state.stepsDone(), steps, req.run().checkpoint(), req.run().path());
-                return new Result(req.run(), history, state.bestMetric(), state.bestEpoch(), true, reason,
-                        state.elapsedSeconds());
-            }
+            return null;
+        }
+
+        @Override
+        public void beginEpoch(int epoch, long firstStep, double learningRate) {
+            order = epochOrder(train.size(), req.config().seed(), epoch);
+        }
+
+        @Override
+        public EpochLoop.Step step(int epoch, long k) {
+            int[] idx = Arrays.copyOfRange(order, (int) k * t.batchSize(),
+                    (int) Math.min((k + 1) * t.batchSize(), train.size()));
+            net.fit(classifier.batch(train.sequencesAt(idx), train.labelsAt(idx)));
+            double loss = net.score();
+            return new EpochLoop.Step(loss * idx.length, idx.length, loss, clipping == null ? 0 : clipping.lastNorm());
+        }
+
+        @Override
+        public StepRecord stepRecord(long iteration, int epoch, EpochLoop.Step s, EpochSums sums, double seconds,
+                                     double learningRate) {
+            return new StepRecord(iteration, epoch, (epoch - 1L) * train.size() + sums.examples(), s.loss(), Double.NaN,
+                    clipping == null ? Double.NaN : s.gradNorm(), learningRate, sums.examples() / Math.max(seconds, 1e-9));
+        }
+
+        @Override
+        public String progress(EpochSums s, double seconds) {
+            return String.format(Locale.ROOT, "loss %.4f | %,.0f reviews/s", s.lossSum() / s.examples(),
+                    s.examples() / Math.max(seconds, 1e-9));
+        }
+
+        @Override
+        public void saveCheckpoint(TrainingState state, Map<String, byte[]> extras) {
+            Checkpoints.save(req.run(), net, ModelKind.SENTIMENT, req.config(), req.data().vocabulary(),
+                    ReviewEncoder.UNK, state, extras);
+        }
+
+        @Override
+        public EpochLoop.EpochEnd<EpochMetrics> endEpoch(int epoch, double lr, EpochSums sums, double seconds,
+                                                          double bestSoFar) {
             net.incrementEpochCount();
             SentimentEvaluator.Result valid = validating
                     ? SentimentEvaluator.evaluate(classifier, req.data().valid(), Math.max(t.batchSize(), 256)) : null;
+            validSeconds = valid == null ? 0.0 : valid.seconds();
             double validAcc = valid == null ? Double.NaN : valid.accuracy();
-            double trainLoss = reviews == 0 ? Double.NaN : lossSum / reviews;
+            double trainLoss = sums.examples() == 0 ? Double.NaN : sums.lossSum() / sums.examples();
             EpochMetrics m = new EpochMetrics(epoch, trainLoss, valid == null ? Double.NaN : valid.logLoss(), validAcc,
-                    reviews / epochSeconds, epochSeconds);
-            history.add(m);
+                    sums.examples() / seconds, seconds);
+            double judged = validating ? m.validLoss() : trainLoss;
+            double limit = DIVERGED_LOSS_OVER_CHANCE * Math.log(2);
+            String divergence = Double.isFinite(judged) && judged <= limit ? null : String.format(Locale.ROOT,
+                    "%s loss %.4g after epoch %d is more than %.0f times chance's %.4f", validating ? "valid" : "train",
+                    judged, epoch, DIVERGED_LOSS_OVER_CHANCE, Math.log(2));
             // Without a validation split the latest epoch is the one to keep.
-            boolean best = !validating || validAcc > state.bestMetric();
-            state = new TrainingState(epoch + 1, 0, state.iteration(), t.learningRate(),
-                    best ? (validating ? validAcc : state.bestMetric()) : state.bestMetric(),
-                    best ? epoch : state.bestEpoch(), clock.elapsedSeconds());
-            Checkpoints.save(req.run(), net, ModelKind.SENTIMENT, cfg, vocab, ReviewEncoder.UNK, state, Map.of());
-            if (best) {
-                Checkpoints.promoteToBest(req.run());
-            }
-            req.run().appendMetrics(METRICS_HEADER, String.format(Locale.ROOT, "%d,%.5f,%.5f,%.5f,%.1f,%.1f,%.1f,%.4f",
-                    epoch, trainLoss, m.validLoss(), validAcc, m.reviewsPerSecond(), epochSeconds,
-                    valid == null ? 0.0 : valid.seconds(), done == 0 ? 0 : normSum / done));
-            req.observer().onEpoch(epoch);
-            LOG.info(String.format(Locale.ROOT, "Epoch %d/%d: train loss %.4f | %s | %,.0f reviews/s | %.1f s%s",
-                    epoch, t.epochs(), trainLoss, m.describeValidation(), m.reviewsPerSecond(), epochSeconds,
-                    best ? " | best" : ""));
-            if (req.stop().isRequested() || clock.timeUp()) {
-                String why = req.stop().isRequested() ? "interrupted" : "time limit reached";
-                return new Result(req.run(), history, state.bestMetric(), state.bestEpoch(), epoch < t.epochs(),
-                        epoch < t.epochs() ? why : null, state.elapsedSeconds());
-            }
+            return new EpochLoop.EpochEnd<>(m, !validating || validAcc > bestSoFar, validating ? validAcc : bestSoFar,
+                    divergence);
         }
-        return finished(req, history, state, null, clock);
+
+        private double validSeconds;
+
+        @Override
+        public String metricsHeader() {
+            return METRICS_HEADER;
+        }
+
+        @Override
+        public String metricsRow(EpochLoop.EpochEnd<EpochMetrics> end, EpochSums sums, double seconds) {
+            EpochMetrics m = end.metrics();
+            return String.format(Locale.ROOT, "%d,%.5f,%.5f,%.5f,%.1f,%.1f,%.1f,%.4f", m.epoch(), m.trainLoss(),
+                    m.validLoss(), m.validAccuracy(), m.reviewsPerSecond(), seconds, validSeconds,
+                    sums.steps() == 0 ? 0 : sums.normSum() / sums.steps());
+        }
+
+        @Override
+        public String summary(EpochLoop.EpochEnd<EpochMetrics> end, boolean best) {
+            EpochMetrics m = end.metrics();
+            return String.format(Locale.ROOT, "epoch %d: train loss %.4f, %s, %.0f reviews/s, %.1f s%s",
+                    m.epoch(), m.trainLoss(), m.describeValidation(), m.reviewsPerSecond(), m.seconds(),
+                    best ? ", best" : "");
+        }
+
+        @Override
+        public String remedyKeys() {
+            return "train.learning_rate or train.max_grad_norm";
+        }
     }
 
     /**
@@ -240,15 +275,5 @@ public final class SentimentTrainer {
         Arrays.setAll(order, i -> i);
         MathUtils.shuffleArray(order, new Random(seed * 7_919L + epoch));
         return order;
-    }
-
-    private static Result finished(Request req, List<EpochMetrics> history, TrainingState state, String reason,
-                                   RunClock clock) {
-        return new Result(req.run(), history, state.bestMetric(), state.bestEpoch(), false, reason, clock.elapsedSeconds());
-    }
-
-    private static TrainingState withElapsed(TrainingState s, RunClock clock) {
-        return new TrainingState(s.epoch(), s.stepsDone(), s.iteration(), s.learningRate(), s.bestMetric(),
-                s.bestEpoch(), clock.elapsedSeconds());
     }
 }

@@ -182,6 +182,31 @@ class SentimentCliTest {
     }
 
     @Test
+    void aLatin1ReviewIsRefusedNamingFileAndOffsetAndReadWithAnEncoding() throws Exception {
+        Path data = ImdbFixture.write(dir.resolve("imdb"), 40, 5);
+        Path review = data.resolve("train").resolve("pos").resolve("0_10.txt");
+        byte[] latin1 = "A great caf\u00e9 scene, wonderful.".getBytes(StandardCharsets.ISO_8859_1);
+        Files.write(review, latin1);
+        Path config = write("tiny.yaml", TINY.replace("epochs: 6", "epochs: 1"));
+        assertOneLineError(run("train", "--config", config.toString(), "--data", data.toString(), "--run-dir",
+                dir.resolve("run").toString()), review.toString(), "not UTF-8 text", "line 1, byte offset 11",
+                "data.encoding");
+        assertFalse(Files.exists(dir.resolve("run")), "nothing written for a refused review");
+        Run ok = run("train", "--config", config.toString(), "--data", data.toString(), "--run-dir",
+                dir.resolve("run").toString(), "--set", "data.encoding=latin-1");
+        assertEquals(0, ok.code(), ok.err());
+
+        Path model = sentimentModel();
+        Path reviews = dir.resolve("reviews-latin1.txt");
+        Files.write(reviews, ("good\n" + "caf\u00e9 bad\n").getBytes(StandardCharsets.ISO_8859_1));
+        assertOneLineError(run("predict", "--model", model.toString(), "--file", reviews.toString()),
+                reviews.toString(), "not UTF-8 text", "line 2, byte offset 8", "--encoding");
+        Run read = run("predict", "--model", model.toString(), "--file", reviews.toString(), "--encoding", "latin-1");
+        assertEquals(0, read.code(), read.err());
+        assertEquals(2, read.out().lines().count(), read.out());
+    }
+
+    @Test
     void helpListsPredict() {
         Run help = run("--help");
         assertTrue(help.out().contains("predict"), help.out());

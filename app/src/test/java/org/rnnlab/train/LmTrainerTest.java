@@ -4,11 +4,13 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.rnnlab.RunFailure;
 import org.rnnlab.UserInputException;
 import org.rnnlab.config.ConfigLoader;
 import org.rnnlab.config.LmConfig;
 import org.rnnlab.data.lm.LmCorpus;
 import org.rnnlab.data.lm.TokenWindows;
+import org.rnnlab.model.FileSink;
 import org.rnnlab.model.LmModelFactory;
 import org.rnnlab.model.ModelFile;
 import org.rnnlab.model.ModelKind;
@@ -100,40 +102,32 @@ class LmTrainerTest {
 
     @Test
     void stateIsCarriedFromOneWindowToTheNext() {
-        LmConfig cfg = TinyLm.config("model: {cell: lstm, layers: 1, hidden_size: 8, dropout: 0.0, init_scale: 0.5}\n"
-                .replace("", ""));
+        LmConfig cfg = TinyLm.config("model: {cell: lstm, layers: 1, hidden_size: 8, dropout: 0.0, init_scale: 0.5}\n");
         LmCorpus corpus = TinyLm.corpus();
         TokenWindows w = new TokenWindows(corpus.train(), 2, 4);
-        INDArray[] seconds = new INDArray[3];
-        // The same second window, after two different first windows, and after a reset.
-        int[][] firsts = {{0}, {3}, {3}};
-        for (int run = 0; run < 3; run++) {
+        // Window 5's update after window 3: carried as is, after a reset, and with window 3's final state
+        // saved, cleared and set back (what a mid-epoch checkpoint does).
+        INDArray[] updates = new INDArray[3];
+        for (int variant = 0; variant < 3; variant++) {
             MultiLayerNetwork net = new MultiLayerNetwork(LmModelFactory.build(cfg, corpus.vocabulary().size()));
             net.init();
             TbpttStep step = new TbpttStep(net);
-            step.fit(w.features(firsts[run][0]), w.labels(firsts[run][0]));
-            if (run == 2) {
+            step.fit(w.features(3), w.labels(3));
+            if (variant == 1) {
                 net.rnnClearPreviousState();
+            } else if (variant == 2) {
+                byte[] saved = LmTrainer.rnnState(net);
+                net.rnnClearPreviousState();
+                LmTrainer.restoreRnnState(net, LmTrainer.readRnnState(saved));
             }
             INDArray before = net.params().dup();
             step.fit(w.features(5), w.labels(5));
-            seconds[run] = net.params().sub(before);
-            if (run < 2) {
-                assertFalse(net.rnnGetPreviousState(1).isEmpty(), "state is kept after a step");
-            }
+            updates[variant] = net.params().sub(before);
         }
-        assertNotEquals(0.0, seconds[0].sub(seconds[1]).norm2Number().doubleValue(), 1e-7,
-                "the update of window 5 depends on which window came before it");
-        MultiLayerNetwork fresh = new MultiLayerNetwork(LmModelFactory.build(cfg, corpus.vocabulary().size()));
-        fresh.init();
-        TbpttStep step = new TbpttStep(fresh);
-        INDArray before = fresh.params().dup();
-        step.fit(w.features(5), w.labels(5));
-        // After a reset, window 5 sees a zero state, exactly like a fresh network whose params equal... (different
-        // params), so compare the reset run with itself: the carried run must differ from the reset one.
-        assertNotEquals(0.0, seconds[1].sub(seconds[2]).norm2Number().doubleValue(), 1e-7,
-                "clearing the state changes the update: the carried state is really used");
-        assertNotNull(before);
+        assertNotEquals(0.0, updates[0].sub(updates[1]).norm2Number().doubleValue(), 1e-7,
+                "clearing the state changes window 5's update: window 3's final state is really used");
+        assertEquals(0.0, updates[0].sub(updates[2]).norm2Number().doubleValue(), 0.0,
+                "window 5 starts exactly from window 3's final state (saved and restored: the same bits)");
     }
 
     @Test
@@ -167,9 +161,109 @@ class LmTrainerTest {
         ckpt.network().params().assign(Double.NaN);
         java.util.Map<String, byte[]> extras = ckpt.extras();
         ModelFile.write(run.checkpoint(), ckpt.network(), ModelKind.LM, cfg, ckpt.vocabulary(), "<unk>", extras, true);
-        UserInputException e = assertThrows(UserInputException.class, () -> train(cfg, corpus, run, true, StopRequest.manual()));
+        RunFailure e = assertThrows(RunFailure.class, () -> train(cfg, corpus, run, true, StopRequest.manual()));
+        assertEquals(RunFailure.DIVERGED, e.exitCode());
         assertTrue(e.getMessage().contains("diverged") && e.getMessage().contains("epoch 1, step 2"), e.getMessage());
-        assertTrue(e.getMessage().contains("checkpoint.zip"), e.getMessage());
+        assertTrue(e.getMessage().contains("the last good checkpoint is " + run.checkpoint() + " (epoch 1, step 1)"),
+                e.getMessage());
+    }
+
+    @Test
+    void divergenceBeforeAnyCheckpointSaysSoAndNeverMarksBest() {
+        // Defect 7: the message used to name checkpoint.zip as the last good one even before one existed.
+        LmConfig cfg = TinyLm.config("").withName("wild");
+        LmConfig wild = (LmConfig) ConfigLoader.parse(ConfigLoader.toYaml(cfg).replace("learning_rate: 1.0",
+                "learning_rate: 1000000.0").replace("max_grad_norm: 5.0", "max_grad_norm: 0.0")
+                .replace("checkpoint_every_minutes: 10.0", "checkpoint_every_minutes: 0.0"), "wild");
+        assertEquals(1e6, wild.train().learningRate());
+        RunDirectory run = RunDirectory.create(dir.resolve("wild"), wild);
+        RunFailure e = assertThrows(RunFailure.class, () -> train(wild, TinyLm.corpus(), run, false, StopRequest.manual()));
+        assertEquals(RunFailure.DIVERGED, e.exitCode());
+        assertTrue(e.getMessage().startsWith("training diverged: "), e.getMessage());
+        assertTrue(e.getMessage().contains("epoch 1"), e.getMessage());
+        assertTrue(e.getMessage().contains("no checkpoint was written before it"), e.getMessage());
+        assertTrue(e.getMessage().contains("lower train.learning_rate"), e.getMessage());
+        assertFalse(Files.exists(run.checkpoint()));
+        assertFalse(Files.exists(run.best()), "a diverged epoch is never the best");
+    }
+
+    @Test
+    void goingOnAfterDivergenceWhenAskedNeverMarksTheEpochBest() throws Exception {
+        LmConfig cfg = TinyLm.config("").withName("wild");
+        LmConfig wild = (LmConfig) ConfigLoader.parse(ConfigLoader.toYaml(cfg).replace("learning_rate: 1.0",
+                "learning_rate: 1000000.0").replace("max_grad_norm: 5.0", "max_grad_norm: 0.0")
+                .replace("stop_on_divergence: true", "stop_on_divergence: false"), "wild");
+        RunDirectory run = RunDirectory.create(dir.resolve("wild"), wild);
+        LmTrainer.Result r = train(wild, TinyLm.corpus(), run, false, StopRequest.manual());
+        assertEquals(2, r.epochs().size());
+        assertEquals(0, r.bestEpoch(), r.epochs().toString());
+        assertFalse(Files.exists(run.best()));
+        assertTrue(Files.exists(run.checkpoint()), "the run goes on and keeps checkpointing");
+    }
+
+    @Test
+    void aMidEpochResumeCarriesTheEpochsSums() throws Exception {
+        // Defect 1: the resumed epoch's train perplexity covered only the resumed part.
+        LmConfig cfg = TinyLm.config("");
+        LmCorpus corpus = TinyLm.corpus();
+        RunDirectory straight = RunDirectory.create(dir.resolve("straight"), cfg);
+        train(cfg, corpus, straight, false, StopRequest.manual());
+        RunDirectory broken = RunDirectory.create(dir.resolve("broken"), cfg);
+        StopRequest stop = StopRequest.manual();
+        stop.request();
+        train(cfg, corpus, broken, false, stop);
+        train(cfg, corpus, broken, true, StopRequest.manual());
+        List<String> a = Files.readAllLines(straight.path().resolve(RunDirectory.METRICS));
+        List<String> b = Files.readAllLines(broken.path().resolve(RunDirectory.METRICS));
+        assertEquals(a.size(), b.size());
+        for (int i = 1; i < a.size(); i++) {
+            String[] x = a.get(i).split(",");
+            String[] y = b.get(i).split(",");
+            assertEquals(x[2], y[2], "train perplexity of epoch " + i + " covers the whole epoch");
+            assertEquals(x[3], y[3], "valid perplexity of epoch " + i);
+            assertEquals(x[6], y[6], "mean gradient norm of epoch " + i);
+        }
+    }
+
+    @Test
+    void aFullDiskMidEpochKeepsTheLastCheckpointAndTheResumedRunEqualsAnUninterruptedOne() throws Exception {
+        LmConfig cfg = TinyLm.config("");
+        LmConfig often = (LmConfig) ConfigLoader.parse(ConfigLoader.toYaml(cfg)
+                .replace("checkpoint_every_minutes: 10.0", "checkpoint_every_minutes: 1.0E-9"), "tiny");
+        LmCorpus corpus = TinyLm.corpus();
+        RunDirectory straight = RunDirectory.create(dir.resolve("straight"), cfg);
+        train(cfg, corpus, straight, false, StopRequest.manual());
+        long size = Files.size(straight.checkpoint());
+
+        RunDirectory broken = RunDirectory.create(dir.resolve("broken"), often);
+        FileSink.failAfter((long) (3.5 * size)); // the fourth write (a mid-epoch checkpoint) hits a full disk
+        RunFailure e;
+        try {
+            e = assertThrows(RunFailure.class, () -> train(often, corpus, broken, false, StopRequest.manual()));
+        } finally {
+            FileSink.failAfter(-1);
+        }
+        assertEquals(RunFailure.WRITE_FAILED, e.exitCode());
+        assertTrue(e.getMessage().startsWith("cannot write " + broken.checkpoint() + ": no space left on the device"),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("MB free"), e.getMessage());
+        try (var files = Files.list(broken.path())) {
+            assertEquals(List.of(), files.filter(f -> f.getFileName().toString().contains("tmp")).toList(),
+                    "no temporary file left");
+        }
+        TrainingState at = Checkpoints.restore(broken, ModelKind.LM).state();
+        assertEquals(1, at.epoch());
+        assertEquals(3, at.stepsDone(), "the third mid-epoch checkpoint survived the failed fourth");
+
+        train(often, corpus, broken, true, StopRequest.manual());
+        INDArray a = params(straight.checkpoint());
+        INDArray b = params(broken.checkpoint());
+        assertEquals(a, b, "the resumed run's parameters equal the uninterrupted run's");
+        List<String> ma = Files.readAllLines(straight.path().resolve(RunDirectory.METRICS));
+        List<String> mb = Files.readAllLines(broken.path().resolve(RunDirectory.METRICS));
+        for (int i = 1; i < ma.size(); i++) {
+            assertEquals(ma.get(i).split(",")[3], mb.get(i).split(",")[3], "valid perplexity of epoch " + i);
+        }
     }
 
     @Test

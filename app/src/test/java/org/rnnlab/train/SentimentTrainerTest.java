@@ -140,4 +140,47 @@ class SentimentTrainerTest {
         assertTrue(again.epochs().isEmpty(), "resuming a run that stopped early trains no further");
         assertTrue(again.stopReason().startsWith("early stopping"));
     }
+
+    @Test
+    void aLossFarAboveChanceStopsTrainingAndIsNeverBest() {
+        SentimentConfig wild = config("").withName("wild");
+        wild = (SentimentConfig) ConfigLoader.parse(ConfigLoader.toYaml(wild).replace("learning_rate: 0.02",
+                "learning_rate: 1000.0"), "wild");
+        assertEquals(1000.0, wild.train().learningRate());
+        RunDirectory run = RunDirectory.create(dir.resolve("wild"), wild);
+        SentimentConfig cfg = wild;
+        org.rnnlab.RunFailure e = assertThrows(org.rnnlab.RunFailure.class,
+                () -> train(cfg, run, false, StopRequest.manual()));
+        assertEquals(org.rnnlab.RunFailure.DIVERGED, e.exitCode());
+        assertTrue(e.getMessage().startsWith("training diverged: "), e.getMessage());
+        assertTrue(e.getMessage().contains("lower train.learning_rate or train.max_grad_norm"), e.getMessage());
+        assertFalse(Files.exists(run.best()), "a diverged epoch is never the best");
+    }
+
+    @Test
+    void midEpochCheckpointsResumeToTheSameModel() {
+        SentimentConfig cfg = config("");
+        RunDirectory straight = RunDirectory.create(dir.resolve("s"), cfg);
+        train(cfg, straight, false, StopRequest.manual());
+        SentimentConfig often = (SentimentConfig) ConfigLoader.parse(ConfigLoader.toYaml(cfg)
+                .replace("checkpoint_every_minutes: 10.0", "checkpoint_every_minutes: 1.0E-9"), "tiny");
+        RunDirectory broken = RunDirectory.create(dir.resolve("b"), often);
+        org.rnnlab.model.FileSink.failAfter((long) (4.5 * fileSize(straight.checkpoint())));
+        try {
+            assertThrows(org.rnnlab.RunFailure.class, () -> train(often, broken, false, StopRequest.manual()));
+        } finally {
+            org.rnnlab.model.FileSink.failAfter(-1);
+        }
+        assertTrue(Checkpoints.restore(broken, ModelKind.SENTIMENT).state().stepsDone() > 0, "a mid-epoch checkpoint");
+        train(often, broken, true, StopRequest.manual());
+        assertEquals(params(straight.checkpoint()), params(broken.checkpoint()));
+    }
+
+    private static long fileSize(Path p) {
+        try {
+            return Files.size(p);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
 }

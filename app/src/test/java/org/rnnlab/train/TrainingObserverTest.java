@@ -65,7 +65,7 @@ class TrainingObserverTest {
                     monitor.onEpoch(epoch);
                 }
             };
-            LmTrainer.train(new LmTrainer.Request(cfg, corpus, run, false, true, StopRequest.manual(), both));
+            LmTrainer.train(new LmTrainer.Request(cfg, corpus, run, false, true, StopRequest.manual(), line -> { }, both));
         }
         assertEquals(1, started.size());
         assertEquals(List.of(1, 2), epochs);

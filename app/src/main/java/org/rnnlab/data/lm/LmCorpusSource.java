@@ -83,8 +83,9 @@ public final class LmCorpusSource {
             return SeededSplit.split(texts, data, seed, location.toString());
         }
         LmCorpus.Files files = splitFiles(location, data.dataset());
-        return new Splits(TextLineReader.readLines(files.train()), TextLineReader.readLines(files.valid()),
-                TextLineReader.readLines(files.test()), files.train().toString());
+        String enc = data.encoding();
+        return new Splits(TextLineReader.readLines(files.train(), enc), TextLineReader.readLines(files.valid(), enc),
+                TextLineReader.readLines(files.test(), enc), files.train().toString());
     }
 
     /** The three split files of a corpus folder, named after the dataset or, failing that, the only such set. */

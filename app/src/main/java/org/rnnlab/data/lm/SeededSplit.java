@@ -37,7 +37,7 @@ public final class SeededSplit {
         List<List<String>> texts = new ArrayList<>();
         long total = 0;
         for (Path f : files) {
-            List<String> lines = TextLineReader.readLines(f);
+            List<String> lines = TextLineReader.readLines(f, data.encoding());
             texts.add(lines);
             total += lines.size();
         }

@@ -2,14 +2,11 @@ package org.rnnlab.data.sentiment;
 
 import org.datavec.api.io.labels.ParentPathLabelGenerator;
 import org.datavec.api.io.labels.PathLabelGenerator;
-import org.datavec.api.records.Record;
-import org.datavec.api.records.metadata.RecordMetaDataURI;
-import org.datavec.api.records.reader.impl.FileRecordReader;
-import org.datavec.api.split.CollectionInputSplit;
 import org.datavec.api.split.FileSplit;
 import org.rnnlab.UserInputException;
+import org.rnnlab.config.TextEncoding;
+import org.rnnlab.text.TextFiles;
 
-import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,9 +14,9 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * Reads the labelled reviews of one split folder through DataVec: a {@link FileSplit} over the
- * folder, a {@link FileRecordReader} for each review's text and a {@link ParentPathLabelGenerator}
- * for its label (the {@code pos}/{@code neg} folder name). Files elsewhere in the split (such as
+ * Reads the labelled reviews of one split folder: DataVec's {@link FileSplit} lists the folder,
+ * {@link TextFiles} reads each review's text (refusing one that is not text) and DataVec's
+ * {@link ParentPathLabelGenerator} gives its label (the {@code pos}/{@code neg} folder name). Files elsewhere in the split (such as
  * {@code train/unsup/}) are left out, and reviews are returned in path order, so every run sees the
  * same list whatever order the file system lists them in.
  */
@@ -31,8 +28,16 @@ public final class ReviewReader {
     private ReviewReader() {
     }
 
-    /** All reviews of {@code splitDir} (checked by {@link ImdbLayout#split}), negative and positive. */
+    /** All reviews of {@code splitDir} (checked by {@link ImdbLayout#split}), negative and positive, read as UTF-8. */
     public static List<Review> read(Path splitDir) {
+        return read(splitDir, TextEncoding.UTF8);
+    }
+
+    /**
+     * All reviews of {@code splitDir}, decoded as {@code encoding} ({@link TextFiles}: a file that is not
+     * text is refused naming its line and byte offset).
+     */
+    public static List<Review> read(Path splitDir, String encoding) {
         Path base = splitDir.toAbsolutePath().normalize();
         // FileSplit lists recursively; keep only files directly inside pos/ and neg/.
         FileSplit all = new FileSplit(base.toFile(), new String[] {"txt"}, true);
@@ -51,21 +56,15 @@ public final class ReviewReader {
         }
         PathLabelGenerator labels = new ParentPathLabelGenerator();
         List<Review> reviews = new ArrayList<>(labelled.size());
-        try (FileRecordReader reader = new FileRecordReader()) {
-            reader.initialize(new CollectionInputSplit(labelled));
-            while (reader.hasNext()) {
-                Record record = reader.nextRecord();
-                URI uri = ((RecordMetaDataURI) record.getMetaData()).getURI();
-                String text = record.getRecord().get(0).toString();
-                if (text.isBlank()) {
-                    throw new UserInputException(Path.of(uri) + ": empty review file (every review needs some text;"
-                            + " remove the file or fill it in)");
-                }
-                int label = LABELS.indexOf(labels.getLabelForPath(uri).toString());
-                reviews.add(new Review(text, label, Path.of(uri).toString()));
+        for (URI uri : labelled) {
+            Path file = Path.of(uri);
+            String text = TextFiles.read(file, encoding, "review file", "data.encoding");
+            if (text.isBlank()) {
+                throw new UserInputException(file + ": empty review file (every review needs some text;"
+                        + " remove the file or fill it in)");
             }
-        } catch (IOException | InterruptedException e) {
-            throw new UserInputException(base + ": cannot read reviews: " + e.getMessage(), e);
+            int label = LABELS.indexOf(labels.getLabelForPath(uri).toString());
+            reviews.add(new Review(text, label, file.toString()));
         }
         return reviews;
     }

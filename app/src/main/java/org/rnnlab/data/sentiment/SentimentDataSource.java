@@ -45,7 +45,7 @@ public final class SentimentDataSource {
     /** Reads the training split in {@code trainDir}, holds out the validation part and builds the vocabulary. */
     public static TrainingData load(SentimentConfig cfg, Path trainDir) {
         long start = System.nanoTime();
-        List<Review> reviews = ReviewReader.read(trainDir);
+        List<Review> reviews = ReviewReader.read(trainDir, cfg.data().encoding());
         SentimentConfig.Data d = cfg.data();
         ValidationSplit split = ValidationSplit.of(reviews.size(), d.validFraction(), cfg.seed());
         if (split.train().length == 0) {
@@ -72,11 +72,11 @@ public final class SentimentDataSource {
     public static LabeledSequences readSplit(SentimentConfig cfg, String split, ReviewEncoder encoder, ImdbLayout layout) {
         return switch (split) {
             case "test" -> {
-                List<Review> reviews = ReviewReader.read(layout.split("test"));
+                List<Review> reviews = ReviewReader.read(layout.split("test"), cfg.data().encoding());
                 yield encode(reviews, allIndices(reviews.size()), encoder);
             }
             case "valid", "train" -> {
-                List<Review> reviews = ReviewReader.read(layout.split("train"));
+                List<Review> reviews = ReviewReader.read(layout.split("train"), cfg.data().encoding());
                 ValidationSplit parts = ValidationSplit.of(reviews.size(), cfg.data().validFraction(), cfg.seed());
                 int[] chosen = parts.part(split);
                 if (chosen.length == 0) {

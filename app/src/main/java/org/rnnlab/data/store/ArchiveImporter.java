@@ -245,7 +245,22 @@ final class ArchiveImporter {
     }
 
     private static UserInputException corrupt(Path archive, IOException e) {
-        return new UserInputException(archive + ": truncated or corrupt archive (" + e.getMessage() + ")", e);
+        return new UserInputException(archive + ": truncated or corrupt archive (" + describe(e) + ")", e);
+    }
+
+    /**
+     * The problem in words: commons-compress and java.util.zip often throw an EOFException without a
+     * message at a cut-off archive, which used to print as "(null)".
+     */
+    static String describe(IOException e) {
+        if (e instanceof java.io.EOFException) {
+            return "the file ends in the middle of the data: it was cut off, for example by an interrupted download";
+        }
+        String m = e.getMessage();
+        if (m == null || m.isBlank()) {
+            return "unreadable data (" + e.getClass().getSimpleName() + ")";
+        }
+        return m;
     }
 
     private static boolean isRegularFile(TarArchiveEntry e) {

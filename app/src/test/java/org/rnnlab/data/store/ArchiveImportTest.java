@@ -177,6 +177,7 @@ class ArchiveImportTest {
             UserInputException e = assertThrows(UserInputException.class,
                     () -> Fixtures.store(home()).importArchive("ptb", archive));
             assertTrue(e.getMessage().contains("truncated or corrupt"), e.getMessage());
+            assertFalse(e.getMessage().contains("null"), "the problem in words, not a missing message: " + e.getMessage());
             assertNothingImported();
         }
     }
