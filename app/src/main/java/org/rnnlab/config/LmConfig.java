@@ -94,7 +94,9 @@ public record LmConfig(String name, Long seed, Data data, Model model, Train tra
             if (tieWeights && !impl.equals("fused")) {
                 throw new ConfigValueException("model.tie_weights", "needs model.impl: fused (got " + impl + ")");
             }
-            if (keepProb < 1.0 && usesLockedDropout()) {
+            // The parameters, not the accessor: a compact constructor assigns the fields only after its body.
+            if (keepProb < 1.0 && anyPositive(dropoutInput, dropoutHidden, dropoutOutput, dropoutEmbedding,
+                    dropoutRecurrent)) {
                 throw new ConfigValueException("model.keep_prob", "cannot be combined with the model.dropout_* keys"
                         + " (got " + keepProb + "): set it to 1.0 or the dropout_* rates to 0");
             }
@@ -108,10 +110,18 @@ public record LmConfig(String name, Long seed, Data data, Model model, Train tra
             return v;
         }
 
+        private static boolean anyPositive(double... rates) {
+            for (double r : rates) {
+                if (r > 0) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
         /** Whether any variational dropout rate is set. */
         public boolean usesLockedDropout() {
-            return dropoutInput > 0 || dropoutHidden > 0 || dropoutOutput > 0 || dropoutEmbedding > 0
-                    || dropoutRecurrent > 0;
+            return anyPositive(dropoutInput, dropoutHidden, dropoutOutput, dropoutEmbedding, dropoutRecurrent);
         }
     }
 
