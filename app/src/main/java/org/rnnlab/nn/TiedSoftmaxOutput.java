@@ -41,6 +41,10 @@ public class TiedSoftmaxOutput extends SparseSoftmaxOutput {
 
     protected TiedSoftmaxOutput(Builder builder) {
         super(builder);
+        if (!hasBias()) {
+            throw new IllegalArgumentException("TiedSoftmaxOutput layer \"" + getLayerName() + "\": needs its bias"
+                    + " (its only own parameter)");
+        }
     }
 
     @Override
@@ -53,7 +57,8 @@ public class TiedSoftmaxOutput extends SparseSoftmaxOutput {
             throw new IllegalArgumentException("TiedSoftmaxOutput layer \"" + getLayerName() + "\": the activation"
                     + " must be softmax, got " + getActivationFn());
         }
-        SequenceEmbeddingLayer embedding = TiedEmbedding.take(layerIndex, getNIn(), getNOut());
+        SequenceEmbeddingLayer embedding = TiedEmbedding.take(layerIndex, layerParamsView, getNIn(),
+                getNOut());
         TiedSoftmaxOutputLayer layer = LayerConfigs.setUp(new TiedSoftmaxOutputLayer(conf, networkDataType), this,
                 conf, trainingListeners, layerIndex, layerParamsView, initializeParams);
         layer.tieTo(embedding);

@@ -159,5 +159,13 @@ class TiedSoftmaxOutputTest extends GradientCheckSupport {
                 .build();
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> new MultiLayerNetwork(c).init());
         assertTrue(e.getMessage().contains("sizes must match"), e.getMessage());
+        IllegalArgumentException noBias = assertThrows(IllegalArgumentException.class,
+                () -> new TiedSoftmaxOutput.Builder().nIn(SIZE).nOut(VOCAB).hasBias(false).build());
+        assertTrue(noBias.getMessage().contains("needs its bias"), noBias.getMessage());
+        MultiLayerConfiguration noEmbedding = base().list().layer(lstm())
+                .layer(new TiedSoftmaxOutput.Builder().nIn(SIZE).nOut(VOCAB).build()).build();
+        IllegalStateException alone = assertThrows(IllegalStateException.class,
+                () -> new MultiLayerNetwork(noEmbedding).init());
+        assertTrue(alone.getMessage().contains("needs a SequenceEmbedding"), alone.getMessage());
     }
 }
