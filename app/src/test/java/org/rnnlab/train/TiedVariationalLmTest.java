@@ -13,6 +13,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.rnnlab.config.ConfigLoader;
 import org.rnnlab.config.LmConfig;
 import org.rnnlab.data.lm.LmCorpus;
+import org.rnnlab.data.lm.TokenWindows;
+import org.rnnlab.model.LmModelFactory;
 import org.rnnlab.generate.Sampler;
 import org.rnnlab.model.ModelFile;
 import org.rnnlab.model.ModelKind;
@@ -44,6 +46,37 @@ class TiedVariationalLmTest {
     private static LmTrainer.Result train(LmConfig cfg, LmCorpus corpus, RunDirectory run, boolean resume,
                                           StopRequest stop) {
         return LmTrainer.train(new LmTrainer.Request(cfg, corpus, run, resume, true, stop));
+    }
+
+    @Test
+    void onePassSgdUpdateWithClippingEqualsDl4jSolverForTiedWeights() {
+        LmConfig cfg = (LmConfig) ConfigLoader.parse(ConfigLoader.toYaml(TinyLm.config(""))
+                .replace("keep_prob: 0.8", "keep_prob: 1.0")
+                .replace("tie_weights: false", "tie_weights: true"), "tiny");
+        assertTrue(cfg.model().tieWeights());
+        LmCorpus corpus = TinyLm.corpus();
+        MultiLayerNetwork[] nets = new MultiLayerNetwork[2];
+        GlobalNormClipping[] clips = new GlobalNormClipping[2];
+        for (int i = 0; i < 2; i++) {
+            nets[i] = new MultiLayerNetwork(LmModelFactory.build(cfg, corpus.vocabulary().size()));
+            nets[i].init();
+            clips[i] = new GlobalNormClipping(1.2);
+            nets[i].setListeners(clips[i]);
+        }
+        TbpttStep solver = new TbpttStep(nets[0], false);
+        TbpttStep onePass = new TbpttStep(nets[1]);
+        assertTrue(onePass.updatesInOnePass(), "the tied network keeps the one-pass update");
+        TokenWindows w = new TokenWindows(corpus.train(), 2, 4);
+        boolean clipped = false;
+        for (int k = 0; k < 8; k++) {
+            double a = solver.fit(w.features(k), w.labels(k));
+            double b = onePass.fit(w.features(k), w.labels(k));
+            assertEquals(a, b, 1e-5 * Math.abs(a), "score of step " + k);
+            clipped |= clips[0].lastNorm() > 1.2;
+            double diff = nets[0].params().sub(nets[1].params()).norm2Number().doubleValue();
+            assertTrue(diff <= 1e-5 * nets[0].params().norm2Number().doubleValue(), "after step " + k + ": " + diff);
+        }
+        assertTrue(clipped, "some steps clipped");
     }
 
     @Test
