@@ -17,8 +17,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * A {@link SparseSoftmaxOutput} whose weights are the network's word embedding (weight tying: Press and Wolf 2017,
- * Inan et al. 2017): logits {@code z = x Eᵀ + b} with E the [vocabulary, size] weights of the {@link SequenceEmbedding}
- * at the bottom of the same network. Its only own parameter is the bias {@code "b"}; E stays one parameter of the
+ * Inan et al. 2017): logits {@code z = x Eᵀ + b} with E the [vocabulary, size] weights of the
+ * {@link SequenceEmbedding} at the bottom of the same network. Its only own parameter is the bias {@code "b"}; E stays one parameter of the
  * embedding layer, and its gradient is the sum of both uses (the output layer, which runs backward first, writes
  * its part, and the embedding adds its rows). So the updater, global-norm clipping, checkpoints and resume see one
  * matrix, and a saved model is an ordinary one: the tie is made again whenever the network is initialised.
