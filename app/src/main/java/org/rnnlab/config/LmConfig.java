@@ -18,7 +18,8 @@ public record LmConfig(String name, Long seed, Data data, Model model, Train tra
         name = orDefault(name, "lm");
         seed = orDefault(seed, 1234L);
         data = orDefault(data, new Data(null, null, null, null, null, null, null, null, null));
-        model = orDefault(model, new Model(null, null, null, null, null, null, null));
+        model = orDefault(model, new Model(null, null, null, null, null, null, null, null, null, null, null, null,
+                null));
         train = orDefault(train, new Train(null, null, null, null, null, null, null, null, null, null, null, null, null));
     }
 
@@ -87,9 +88,18 @@ public record LmConfig(String name, Long seed, Data data, Model model, Train tra
      * layer implementations: {@code fused} (rnnlab's LSTM and softmax-output layers, which do a few
      * large products per step) or {@code dl4j} (DL4J's own {@code LSTM} and {@code RnnOutputLayer});
      * both compute the same function. GRUs always use rnnlab's GRU layer.
+     *
+     * <p>{@code tie_weights} makes the softmax use the embedding matrix (transposed) as its weights, one parameter
+     * (needs {@code embedding_size} = {@code hidden_size} and {@code impl: fused}). The {@code dropout_*} keys are
+     * variational (locked) dropout rates, one mask per example fixed over the time steps of a window and drawn anew
+     * for each window, off in evaluation: {@code dropout_input} on the embedding output, {@code dropout_hidden}
+     * between recurrent layers, {@code dropout_output} before the softmax, {@code dropout_embedding} whole words (rows
+     * of the embedding matrix) and {@code dropout_recurrent} DropConnect on the recurrent weights (one mask per window,
+     * AWD-LSTM's weight drop). They replace {@code dropout}'s per-step dropout, so the two cannot be combined.
      */
     public record Model(String cell, Integer layers, Integer hiddenSize, Integer embeddingSize, Double dropout,
-                        Double initScale, String impl) {
+                        Double initScale, String impl, Boolean tieWeights, Double dropoutInput, Double dropoutHidden,
+                        Double dropoutOutput, Double dropoutEmbedding, Double dropoutRecurrent) {
         public static final Set<String> CELLS = Set.of("lstm", "gru");
         public static final Set<String> IMPLS = Set.of("fused", "dl4j");
 
@@ -101,6 +111,56 @@ public record LmConfig(String name, Long seed, Data data, Model model, Train tra
             embeddingSize = atLeast("model.embedding_size", orDefault(embeddingSize, hiddenSize), 1);
             dropout = inRangeLowerClosed("model.dropout", orDefault(dropout, 0.0), 0.0, 1.0);
             initScale = positive("model.init_scale", orDefault(initScale, 0.1));
+            tieWeights = orDefault(tieWeights, false);
+            dropoutInput = dropRate("model.dropout_input", dropoutInput);
+            dropoutHidden = dropRate("model.dropout_hidden", dropoutHidden);
+            dropoutOutput = dropRate("model.dropout_output", dropoutOutput);
+            dropoutEmbedding = dropRate("model.dropout_embedding", dropoutEmbedding);
+            dropoutRecurrent = dropRate("model.dropout_recurrent", dropoutRecurrent);
+            if (dropoutRecurrent > 0 && !impl.equals("fused")) {
+                throw new ConfigValueException("model.dropout_recurrent", "needs model.impl: fused (got " + impl + ")");
+            }
+            if (tieWeights && !embeddingSize.equals(hiddenSize)) {
+                throw new ConfigValueException("model.tie_weights", "needs model.embedding_size (" + embeddingSize
+                        + ") equal to model.hidden_size (" + hiddenSize + "): the softmax reuses the embedding matrix");
+            }
+            if (tieWeights && !impl.equals("fused")) {
+                throw new ConfigValueException("model.tie_weights", "needs model.impl: fused (got " + impl + ")");
+            }
+            // The parameters, not the accessor: a compact constructor assigns the fields only after its body.
+            if (dropout > 0.0 && anyPositive(dropoutInput, dropoutHidden, dropoutOutput, dropoutEmbedding,
+                    dropoutRecurrent)) {
+                throw new ConfigValueException("model.dropout", "cannot be combined with the model.dropout_* keys"
+                        + " (got " + dropout + "): set it to 0 or the dropout_* rates to 0");
+            }
+        }
+
+        /** A model without weight tying or variational dropout. */
+        public Model(String cell, Integer layers, Integer hiddenSize, Integer embeddingSize, Double dropout,
+                     Double initScale, String impl) {
+            this(cell, layers, hiddenSize, embeddingSize, dropout, initScale, impl, null, null, null, null, null, null);
+        }
+
+        private static double dropRate(String key, Double value) {
+            double v = orDefault(value, 0.0);
+            if (!(v >= 0.0 && v < 1.0)) {
+                throw new ConfigValueException(key, "must be a dropout rate in [0, 1) (got " + v + ")");
+            }
+            return v;
+        }
+
+        private static boolean anyPositive(double... rates) {
+            for (double r : rates) {
+                if (r > 0) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /** Whether any variational dropout rate is set. */
+        public boolean usesLockedDropout() {
+            return anyPositive(dropoutInput, dropoutHidden, dropoutOutput, dropoutEmbedding, dropoutRecurrent);
         }
 
         /**

@@ -6,6 +6,7 @@ import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.RNNFormat;
 import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.deeplearning4j.nn.conf.distribution.UniformDistribution;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.layers.EmbeddingSequenceLayer;
 import org.deeplearning4j.nn.conf.layers.LSTM;
 import org.deeplearning4j.nn.conf.layers.Layer;
@@ -21,6 +22,8 @@ import org.rnnlab.nn.FusedLstm;
 import org.rnnlab.nn.Gru;
 import org.rnnlab.nn.SequenceEmbedding;
 import org.rnnlab.nn.SparseSoftmaxOutput;
+import org.rnnlab.nn.RecurrentWeightDrop;
+import org.rnnlab.nn.TiedSoftmaxOutput;
 
 /**
  * Builds the language model of Zaremba et al. 2014 as a DL4J {@link MultiLayerConfiguration}:
@@ -47,17 +50,28 @@ public final class LmModelFactory {
                 .inferenceWorkspaceMode(WorkspaceMode.ENABLED)
                 .list();
         int layer = 0;
-        list.layer(layer++, SequenceEmbedding.of(new EmbeddingSequenceLayer.Builder()
+        SequenceEmbedding embedding = SequenceEmbedding.of(new EmbeddingSequenceLayer.Builder()
                 .nIn(vocabSize).nOut(m.embeddingSize())
                 .inputLength(t.numSteps())
                 .outputDataFormat(RNNFormat.NCW)
-                .build()));
+                .build());
+        if (m.dropoutEmbedding() > 0) {
+            embedding.withWordDropout(m.dropoutEmbedding());
+        }
+        list.layer(layer++, embedding);
         int nIn = m.embeddingSize();
         for (int i = 0; i < m.layers(); i++) {
-            list.layer(layer++, recurrent(m, nIn));
+            Layer rnn = recurrent(m, nIn);
+            LockedDropout.onInput(rnn, i == 0 ? m.dropoutInput() : m.dropoutHidden());
+            if (m.dropoutRecurrent() > 0) {
+                ((BaseLayer) rnn).setWeightNoise(new RecurrentWeightDrop(m.dropoutRecurrent()));
+            }
+            list.layer(layer++, rnn);
             nIn = m.hiddenSize();
         }
-        list.layer(layer, output(m, nIn, vocabSize));
+        Layer out = output(m, nIn, vocabSize);
+        LockedDropout.onInput(out, m.dropoutOutput());
+        list.layer(layer, out);
         return list.backpropType(BackpropType.TruncatedBPTT)
                 .tBPTTForwardLength(t.numSteps())
                 .tBPTTBackwardLength(t.numSteps())
@@ -65,6 +79,11 @@ public final class LmModelFactory {
     }
 
     private static Layer output(LmConfig.Model m, int nIn, int vocabSize) {
+        if (m.tieWeights()) {
+            // The embedding's weights, transposed: its size is nIn (checked with the config).
+            return withDropout(new TiedSoftmaxOutput.Builder().nIn(nIn).nOut(vocabSize).dataFormat(RNNFormat.NCW),
+                    m.keepProbability()).build();
+        }
         if (m.impl().equals("fused")) {
             SparseSoftmaxOutput.Builder out = new SparseSoftmaxOutput.Builder().nIn(nIn).nOut(vocabSize)
                     .dataFormat(RNNFormat.NCW);

@@ -1,6 +1,7 @@
 package org.rnnlab.nn;
 
 import org.rnnlab.nn.layers.SequenceEmbeddingLayer;
+import org.rnnlab.nn.layers.TiedEmbedding;
 
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
@@ -20,6 +21,13 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * <p>Build it from DL4J's builder: {@code SequenceEmbedding.of(new EmbeddingSequenceLayer.Builder()...build())}.
  */
 public class SequenceEmbedding extends EmbeddingSequenceLayer {
+
+    /**
+     * Word dropout rate (AWD-LSTM's embedding dropout): in training, each word of the vocabulary is dropped with this
+     * probability, everywhere in the pass, and kept words are scaled by 1/(1 − p). 0 (the default, and what a
+     * configuration saved without the field gets): none.
+     */
+    private double wordDropout;
 
     /** For JSON; use {@link #of}. */
     public SequenceEmbedding() {
@@ -50,12 +58,41 @@ public class SequenceEmbedding extends EmbeddingSequenceLayer {
         return copy;
     }
 
+    /** This configuration with word dropout at {@code rate} (in [0, 1)). */
+    public SequenceEmbedding withWordDropout(double rate) {
+        if (!(rate >= 0.0 && rate < 1.0)) {
+            throw new IllegalArgumentException("word dropout rate must be in [0, 1), got " + rate);
+        }
+        this.wordDropout = rate;
+        return this;
+    }
+
+    public double getWordDropout() {
+        return wordDropout;
+    }
+
+    public void setWordDropout(double wordDropout) {
+        this.wordDropout = wordDropout;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof SequenceEmbedding s && super.equals(o) && s.wordDropout == wordDropout;
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * super.hashCode() + Double.hashCode(wordDropout);
+    }
+
     @Override
     public org.deeplearning4j.nn.api.Layer instantiate(NeuralNetConfiguration conf,
                                                        Collection<TrainingListener> trainingListeners, int layerIndex,
                                                        INDArray layerParamsView, boolean initializeParams,
                                                        DataType networkDataType) {
-        return LayerConfigs.setUp(new SequenceEmbeddingLayer(conf, networkDataType), this, conf,
-                trainingListeners, layerIndex, layerParamsView, initializeParams);
+        SequenceEmbeddingLayer layer = LayerConfigs.setUp(new SequenceEmbeddingLayer(conf, networkDataType), this,
+                conf, trainingListeners, layerIndex, layerParamsView, initializeParams);
+        TiedEmbedding.offer(layer, layerIndex);
+        return layer;
     }
 }

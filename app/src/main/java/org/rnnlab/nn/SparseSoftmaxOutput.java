@@ -57,8 +57,8 @@ public class SparseSoftmaxOutput extends BaseOutputLayer {
      */
     private boolean rowMajorWeights;
 
-    /** For JSON deserialisation only. */
-    private SparseSoftmaxOutput() {
+    /** For JSON deserialisation only (and subclasses'). */
+    protected SparseSoftmaxOutput() {
     }
 
     protected SparseSoftmaxOutput(Builder builder) {

@@ -168,6 +168,30 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void tiedAndVariationalDropoutConfigsLoadAndBadCombinationsAreRefused() throws IOException {
+        Path configs = Path.of("..", "configs");
+        LmConfig cpu = (LmConfig) ConfigLoader.load(configs.resolve("ptb-tied-cpu.yaml"), List.of());
+        assertTrue(cpu.model().tieWeights());
+        assertEquals(0.25, cpu.model().dropoutHidden());
+        assertEquals(0.1, cpu.model().dropoutRecurrent());
+        LmConfig medium = (LmConfig) ConfigLoader.load(configs.resolve("ptb-medium-tied.yaml"), List.of());
+        assertEquals(650, medium.model().hiddenSize());
+        assertTrue(medium.model().tieWeights() && medium.model().usesLockedDropout());
+        LmConfig small = (LmConfig) ConfigLoader.load(configs.resolve("ptb-small.yaml"), List.of());
+        assertFalse(small.model().tieWeights() || small.model().usesLockedDropout(), "off unless asked for");
+
+        Path f = write("lm.yaml", "task: lm\nmodel:\n  tie_weights: true\n  hidden_size: 200\n");
+        String size = error(() -> ConfigLoader.load(f, List.of("model.embedding_size=100")));
+        assertTrue(size.contains("model.tie_weights") && size.contains("100") && size.contains("200"), size);
+        String impl = error(() -> ConfigLoader.load(f, List.of("model.impl=dl4j")));
+        assertTrue(impl.contains("model.tie_weights") && impl.contains("fused"), impl);
+        String both = error(() -> ConfigLoader.load(f, List.of("model.dropout=0.5", "model.dropout_hidden=0.3")));
+        assertTrue(both.contains("model.dropout") && both.contains("cannot be combined") && both.contains("dropout_"), both);
+        String rate = error(() -> ConfigLoader.load(f, List.of("model.dropout_embedding=1.0")));
+        assertTrue(rate.contains("model.dropout_embedding") && rate.contains("[0, 1)"), rate);
+    }
+
+    @Test
     void resolvedYamlRoundTrips() throws IOException {
         Path f = write("rt.yaml", "task: sentiment\nmodel:\n  cell: lstm\n  bidirectional: true\n");
         RunConfig c = ConfigLoader.load(f, List.of("data.max_len=400"));

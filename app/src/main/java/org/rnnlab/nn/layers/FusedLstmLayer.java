@@ -1,5 +1,7 @@
 package org.rnnlab.nn.layers;
 
+import org.rnnlab.nn.RecurrentWeightDrop;
+
 import org.rnnlab.nn.FusedLstm;
 import org.rnnlab.nn.SparseSoftmaxOutput;
 import org.rnnlab.nn.cpu.LstmLoops;
@@ -377,6 +379,8 @@ public class FusedLstmLayer extends AbstractRecurrentLayer<FusedLstm> {
         INDArray dx2d = epsTm.get(interval(end, nT), all(), all()).reshape('c', nR * mb, nIn);
         Nd4j.gemm(dz, w, dx2d, false, true, 1.0, 0.0);
 
+        // The gradient of the recurrent weights themselves, if a pass mask dropped some (DropConnect).
+        RecurrentWeightDrop.maskGradient(layerConf().getWeightNoise(), gRW);
         weightNoiseParams.clear();
 
         Gradient ret = new DefaultGradient(gradientsFlattened);

@@ -1,5 +1,7 @@
 package org.rnnlab.nn.layers;
 
+import org.rnnlab.nn.RecurrentWeightDrop;
+
 import org.rnnlab.nn.Gru;
 import org.rnnlab.nn.params.GruParamInitializer;
 
@@ -425,6 +427,8 @@ public class GruLayer extends AbstractRecurrentLayer<Gru> {
                 : mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dt, new long[] {mb, nIn, nT}, 'f');
         epsOut.get(all(), all(), interval(end, nT)).assign(dx2d.reshape('c', nR, mb, nIn).permute(1, 2, 0));
 
+        // The gradient of the recurrent weights themselves, if a pass mask dropped some (DropConnect).
+        RecurrentWeightDrop.maskGradient(layerConf().getWeightNoise(), gRW);
         weightNoiseParams.clear();
 
         Gradient ret = new DefaultGradient(gradientsFlattened);

@@ -1,6 +1,8 @@
 package org.rnnlab.nn.layers;
 
 import org.rnnlab.nn.SequenceEmbedding;
+import org.nd4j.linalg.factory.Broadcast;
+import org.nd4j.linalg.factory.Nd4j;
 import org.rnnlab.nn.cpu.kernel.DirectArray;
 
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -25,9 +27,69 @@ public class SequenceEmbeddingLayer extends org.deeplearning4j.nn.layers.feedfor
     // Reused between steps (a layer instance is used by one thread at a time).
     private float[] epsScratch;
     private float[] rowScratch;
+    /**
+     * True when a tied output layer shares the weights: its backward pass, which runs before this one, has written
+     * its part of the weight gradient, and this layer adds its rows instead of overwriting.
+     */
+    private boolean accumulate;
+    /** Per word of the vocabulary, the factor of the last training forward pass (word dropout), or null. */
+    private float[] wordFactors;
 
     public SequenceEmbeddingLayer(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
+    }
+
+    /** The weights E [vocabulary, size] (a view of the parameters). */
+    public INDArray weightView() {
+        return getParam(DefaultParamInitializer.WEIGHT_KEY);
+    }
+
+    /** The gradient view of E, or null before the network made its gradient views. */
+    public INDArray weightGradientView() {
+        return gradientViews == null ? null : gradientViews.get(DefaultParamInitializer.WEIGHT_KEY);
+    }
+
+    /** From now on the backward pass adds to the weight gradient (see {@link TiedEmbedding}). */
+    void accumulateWeightGradient() {
+        this.accumulate = true;
+    }
+
+    private double wordDropout() {
+        return conf.getLayer() instanceof SequenceEmbedding s ? s.getWordDropout() : 0.0;
+    }
+
+    /**
+     * DL4J's forward pass, then, when training with word dropout, each word's vector multiplied by its word's factor
+     * (0 with probability p, else 1/(1 − p)), drawn anew for the whole vocabulary at each training pass: the same
+     * word is dropped everywhere in the window, as dropping rows of E would do (AWD-LSTM's embedding dropout).
+     */
+    @Override
+    public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
+        INDArray out = super.activate(training, workspaceMgr);
+        double p = wordDropout();
+        wordFactors = null;
+        if (!training || p <= 0.0) {
+            return out;
+        }
+        int vocab = (int) layerConf().getNIn();
+        float[] f = new float[vocab];
+        float kept = (float) (1.0 / (1.0 - p));
+        org.nd4j.linalg.api.rng.Random rng = Nd4j.getRandom();
+        for (int v = 0; v < vocab; v++) {
+            f[v] = rng.nextDouble() < p ? 0f : kept;
+        }
+        wordFactors = f;
+        int mb = (int) input.size(0);
+        int steps = (int) (input.length() / mb);
+        int[] words = input.castTo(DataType.INT).dup('c').data().asInt();
+        INDArray factors = Nd4j.createUninitialized(out.dataType(), mb, steps);
+        for (int n = 0; n < mb; n++) {
+            for (int t = 0; t < steps; t++) {
+                factors.putScalar(n, t, f[words[n * steps + t]]);
+            }
+        }
+        boolean ncw = layerConf().getOutputFormat() != RNNFormat.NWC;
+        return Broadcast.mul(out, factors, out, 0, ncw ? 2 : 1);
     }
 
     @Override
@@ -35,6 +97,10 @@ public class SequenceEmbeddingLayer extends org.deeplearning4j.nn.layers.feedfor
         INDArray weightGrad = gradientViews.get(DefaultParamInitializer.WEIGHT_KEY);
         if (!(layerConf().getActivationFn() instanceof ActivationIdentity)
                 || !DirectArray.usable(epsilon.dataType()) || weightGrad.dataType() != epsilon.dataType()) {
+            if (accumulate || wordFactors != null) {
+                throw new IllegalStateException("embedding layer " + layerId() + ": tied weights and word dropout"
+                        + " need the identity activation and float or double arrays");
+            }
             return super.backpropGradient(epsilon, workspaceMgr);
         }
         assertInputSet(true);
@@ -68,14 +134,17 @@ public class SequenceEmbeddingLayer extends org.deeplearning4j.nn.layers.feedfor
                     throw new IllegalStateException("embedding layer " + layerId() + ": index " + word
                             + " at [" + n + ", " + t + "] is outside 0.." + (nIn - 1));
                 }
-                scale[n * steps + t] = m == null ? 1f : (float) m.get(n * mN + t * mT);
+                scale[n * steps + t] = (m == null ? 1f : (float) m.get(n * mN + t * mT))
+                        * (wordFactors == null ? 1f : wordFactors[word]);
             }
         }
         if (eps instanceof DirectArray.F32 e32 && DirectArray.isDense(epsilon) && DirectArray.isDense(weightGrad)) {
             accumulateFloat(e32, (int) epsilon.length(), eN, eK, eT, (DirectArray.F32) DirectArray.of(weightGrad),
                     (int) weightGrad.length(), gRow, gCol, words, scale, mb, steps, nOut, biasSum);
         } else {
-            weightGrad.assign(0);
+            if (!accumulate) {
+                weightGrad.assign(0);
+            }
             DirectArray g = DirectArray.of(weightGrad);
             for (int n = 0; n < mb; n++) {
                 for (int t = 0; t < steps; t++) {
@@ -160,12 +229,19 @@ public class SequenceEmbeddingLayer extends org.deeplearning4j.nn.layers.feedfor
                 }
             }
         }
-        grad.zero(gradLength);
+        if (!accumulate) {
+            grad.zero(gradLength);
+        }
         java.util.Arrays.sort(order, 0, distinct);
         for (int k = 0; k < nOut; k++) {
             for (int i = 0; i < distinct; i++) {
                 int word = order[i];
-                grad.set(word * gRow + k * gCol, rows[word * nOut + k]);
+                int at = word * gRow + k * gCol;
+                if (accumulate) {
+                    grad.set(at, grad.get(at) + rows[word * nOut + k]);
+                } else {
+                    grad.set(at, rows[word * nOut + k]);
+                }
             }
         }
         for (int i = 0; i < distinct; i++) {

@@ -97,6 +97,21 @@ public class SparseSoftmaxOutputLayer extends BaseOutputLayer<SparseSoftmaxOutpu
         super(conf, dataType);
     }
 
+    /** W [nIn, nOut] as the forward pass uses it: the layer's own parameter, with weight noise when training. */
+    protected INDArray weights(boolean training, LayerWorkspaceMgr mgr) {
+        return getParamWithNoise(DefaultParamInitializer.WEIGHT_KEY, training, mgr);
+    }
+
+    /** Where backprop writes dL/dW [nIn, nOut] (overwriting it). */
+    protected INDArray weightGradientView() {
+        return gradientViews.get(DefaultParamInitializer.WEIGHT_KEY);
+    }
+
+    /** Whether W is a parameter of this layer (and its gradient part of the layer's gradient). */
+    protected boolean ownsWeights() {
+        return true;
+    }
+
     /** The tokens of the current input as rows of a matrix, with their labels and mask values in row order. */
     private static final class Tokens {
         INDArray x;       // [N, nIn], N = mb·T
@@ -232,7 +247,7 @@ public class SparseSoftmaxOutputLayer extends BaseOutputLayer<SparseSoftmaxOutpu
 
     /** Softmax probabilities [N, nOut] of the tokens, written into {@code p} (row-major). */
     private INDArray probabilities(Tokens tk, boolean training, INDArray p, LayerWorkspaceMgr mgr) {
-        INDArray w = getParamWithNoise(DefaultParamInitializer.WEIGHT_KEY, training, mgr);
+        INDArray w = weights(training, mgr);
         long nOut = w.size(1);
         INDArray b = layerConf().hasBias() ? getParamWithNoise(DefaultParamInitializer.BIAS_KEY, training, mgr) : null;
         if (dataType == DataType.FLOAT && DirectArray.usable(dataType) && DirectArray.vectorUsable()
@@ -316,7 +331,7 @@ public class SparseSoftmaxOutputLayer extends BaseOutputLayer<SparseSoftmaxOutpu
         lossCached = false;
         applyDropOutIfNecessary(true, workspaceMgr);
         Tokens tk = tokens(true, ArrayType.BP_WORKING_MEM, workspaceMgr);
-        INDArray gW = gradientViews.get(DefaultParamInitializer.WEIGHT_KEY);
+        INDArray gW = weightGradientView();
         INDArray gB = layerConf().hasBias() ? gradientViews.get(DefaultParamInitializer.BIAS_KEY) : null;
         // Only with two or more BLAS threads: with one the user asked for one core.
         boolean overlap = overlapWeightGradient && OpenBlasThreads.get() > 1 && tk.viewOfInput
@@ -343,12 +358,14 @@ public class SparseSoftmaxOutputLayer extends BaseOutputLayer<SparseSoftmaxOutpu
                 g.sum(gB, 0);
             }
         }
-        gradient.gradientForVariable().put(DefaultParamInitializer.WEIGHT_KEY, gW);
+        if (ownsWeights()) {
+            gradient.gradientForVariable().put(DefaultParamInitializer.WEIGHT_KEY, gW);
+        }
         if (gB != null) {
             gradient.gradientForVariable().put(DefaultParamInitializer.BIAS_KEY, gB);
         }
 
-        INDArray w = getParamWithNoise(DefaultParamInitializer.WEIGHT_KEY, true, workspaceMgr);
+        INDArray w = weights(true, workspaceMgr);
         INDArray dx = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType,
                 new long[] {tk.x.size(0), tk.x.size(1)}, 'c');
         if (DirectArray.usable(dataType) && DirectArray.isRowMajor2d(g) && g.length() <= Integer.MAX_VALUE
