@@ -15,9 +15,12 @@ import java.io.UncheckedIOException;
  */
 final class JsonOutput {
 
-    private static final ObjectMapper MAPPER = JsonMapper.builder()
-            .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-            .build();
+    /** Made on first use, not when picocli builds the command tree: Jackson's set-up would slow every --help. */
+    private static final class Mapper {
+        static final ObjectMapper INSTANCE = JsonMapper.builder()
+                .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+                .build();
+    }
 
     @Option(names = "--json", description = "Print JSON instead of text: one object per line, snake_case keys.")
     boolean enabled;
@@ -29,7 +32,7 @@ final class JsonOutput {
     /** Prints {@code value} as one line of JSON. */
     static void print(PrintWriter out, Object value) {
         try {
-            out.println(MAPPER.writeValueAsString(value));
+            out.println(Mapper.INSTANCE.writeValueAsString(value));
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException("Cannot write JSON output", e);
         }
