@@ -65,8 +65,11 @@ public final class TrainJob {
                 if (o.runDir() == null) {
                     throw new UserInputException("--resume: name the run directory to continue (--resume RUN_DIR)");
                 }
+                if (Files.isDirectory(o.runDir())) {
+                    // Before the folder's files are judged: a training still writing them is the clearer answer.
+                    lock = RunLock.acquire(o.runDir());
+                }
                 run = RunDirectory.existing(o.runDir());
-                lock = RunLock.acquire(run.path());
                 Path saved = run.path().resolve(RunDirectory.CONFIG);
                 config = ConfigLoader.load(saved, o.overrides());
                 if (!o.overrides().isEmpty() && !ConfigLoader.load(saved, List.of()).model().equals(config.model())) {

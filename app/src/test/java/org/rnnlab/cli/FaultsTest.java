@@ -145,6 +145,11 @@ class FaultsTest {
             assertOneLine(run("train", "--resume", run.toString()), 2, run.toString(), "in use by another training",
                     pid);
         }
+        // A training that has not written its first checkpoint yet: still "in use", not "nothing to resume".
+        Path starting = Files.createDirectories(dir.resolve("starting"));
+        try (RunLock held = RunLock.acquire(starting)) {
+            assertOneLine(run("train", "--resume", starting.toString()), 2, "in use by another training", pid);
+        }
         Path fresh = Files.createDirectories(dir.resolve("fresh"));
         try (RunLock held = RunLock.acquire(fresh)) {
             assertOneLine(run("train", "--config", config().toString(), "--data", corpus().toString(), "--run-dir",

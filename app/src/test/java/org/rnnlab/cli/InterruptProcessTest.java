@@ -1,7 +1,8 @@
 package org.rnnlab.cli;
 
 import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -13,11 +14,13 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Ctrl-C as a user sends it: a real {@code rnnlab train} process gets SIGTERM while it trains, and must
- * write its checkpoint, print how to resume and exit (a signal cannot be raised inside the test's own JVM).
+ * Ctrl-C as a user sends it: a real {@code rnnlab train} process gets SIGINT (Ctrl-C) or SIGTERM ({@code kill}, a
+ * batch system's stop) while it trains, and must write its checkpoint, print how to resume and exit with the shell's
+ * code for that signal (a signal cannot be raised inside the test's own JVM).
  */
 @Tag("slow")
 class InterruptProcessTest {
@@ -39,8 +42,9 @@ class InterruptProcessTest {
         return out;
     }
 
-    @Test
-    void sigtermDuringTrainingSavesACheckpointAndPrintsHowToResume() throws Exception {
+    @ParameterizedTest(name = "SIG{0}")
+    @CsvSource({"INT, 130", "TERM, 143"})
+    void aSignalDuringTrainingSavesACheckpointAndPrintsHowToResume(String signal, int exitCode) throws Exception {
         Path data = Files.createDirectories(tmp.resolve("data"));
         Files.write(data.resolve("tiny.train.txt"), sentences(2000, 1));
         Files.write(data.resolve("tiny.valid.txt"), sentences(20, 2));
@@ -70,8 +74,10 @@ class InterruptProcessTest {
             }
             assertTrue(p.isAlive(), "training ended before it could be interrupted: " + read(out));
             assertTrue(Files.exists(run.resolve("checkpoint.zip")), "no checkpoint within 120 s: " + read(out));
-            p.destroy(); // SIGTERM, what Ctrl-C's SIGINT becomes for a JVM's shutdown hooks
-            assertTrue(p.waitFor(120, TimeUnit.SECONDS), "did not exit after SIGTERM");
+            Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).inheritIO().start();
+            assertEquals(0, kill.waitFor(), "kill -" + signal);
+            assertTrue(p.waitFor(120, TimeUnit.SECONDS), "did not exit after SIG" + signal);
+            assertEquals(exitCode, p.exitValue(), read(out));
         } finally {
             p.destroyForcibly();
         }
